@@ -1,0 +1,267 @@
+"""The ASGI application: ARM front door (ids, auth, faults, api-version) -> routes table -> handlers.
+
+Front-door failures answer in ARM's envelope; the backend's RP failures in IoT Hub's ErrorDetails.
+Every response carries ``x-ms-request-id`` and ``x-ms-correlation-request-id`` (the client's, if sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from iothub_provider.emulator import api_versions, auth, control_api, etags, handlers, ids, routes
+from iothub_provider.emulator.backend import NO_BODY, Backend, Call, Reply
+from iothub_provider.emulator.errors import (
+    INTERNAL_ERROR,
+    INVALID_BODY,
+    NOT_ACTIVE,
+    ArmError,
+    BadRequest,
+    EmulatorError,
+    IotHubError,
+    ResourceNotFound,
+    Throttled,
+)
+from iothub_provider.emulator.faults import FRONT_DOOR_KINDS, FaultRule, Faults
+from iothub_provider.emulator.handlers import Ctx
+from iothub_provider.emulator.request_log import RequestLog
+from iothub_provider.emulator.settings import Settings
+from iothub_provider.emulator.store import Store
+
+TRANSPORT_EXTENSION = "iothub_emulator.transport"
+log = logging.getLogger("iothub_provider.emulator")
+
+_COMMON_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Pragma": "no-cache",
+    "Expires": "-1",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class DropConnection(Exception):
+    """A ``drop`` fault: close the socket without answering."""
+
+
+def _parse_body(raw: bytes) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}", code=INVALID_BODY) from exc
+
+
+def _hub_name_in(path: str) -> str:
+    segments = path.rstrip("/").split("/")
+    return next(
+        (segments[i + 1] for i, seg in enumerate(segments[:-1]) if seg.lower() == "iothubs"), "IotHub"
+    )
+
+
+def _fault_reply(rule: FaultRule, path: str) -> EmulatorError:
+    """The answer of a firing front-door rule: ARM shape for a string code, IoT Hub shape for a number."""
+    if rule.kind == "throttle":
+        retry_after = rule.retry_after or 1
+        message = (
+            "Number of requests for subscription exceeded the limit. "
+            f"Please try again after '{retry_after}' seconds."
+        )
+        return Throttled(
+            rule.message or message,
+            code=str(rule.code or "SubscriptionRequestsThrottled"),
+            headers={"Retry-After": str(retry_after)},
+        )
+    headers = {"Retry-After": str(rule.retry_after)} if rule.retry_after else {}
+    if rule.kind == "not_active":
+        status = rule.status or 409
+        default_code: int = NOT_ACTIVE
+        message = (
+            f"{_hub_name_in(path)} is not currently in Active state. "
+            "Try the request again after it is in Active state."
+        )
+    else:
+        status = rule.status or 500
+        default_code = INTERNAL_ERROR if status == 500 else status * 1000 + 1
+        message = "Internal Error"
+    code = rule.code if rule.code is not None else default_code
+    if isinstance(code, str) and not code.isdigit():
+        return ArmError(rule.message or message, code=code, status=status, headers=headers)
+    return IotHubError(rule.message or message, code=int(code), status=status, headers=headers)
+
+
+class EmulatorApp:
+    """One emulator instance: its store, settings, faults and request log."""
+
+    def __init__(
+        self,
+        store: Store,
+        token: str,
+        settings: Settings | None = None,
+        faults: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.token = token
+        self.settings = settings or Settings()
+        self.settings.validate()
+        self.faults = Faults()
+        self.log = RequestLog()
+        self.store = store
+        self.backend = Backend(store, self.settings, self.faults)
+        startup_faults = list(faults or [])
+        for rule in startup_faults:
+            self.faults.add(rule)
+        self.control = control_api.ControlState(
+            self.backend, self.settings, self.settings.copy(), self.faults, self.log, startup_faults
+        )
+        self.backend.settle_now()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        request_id = str(uuid.uuid4())
+        raw = await request.body()
+        path = request.url.path
+        is_control = path.lower().startswith(control_api.PREFIX + "/") or path.lower() == control_api.PREFIX
+        body: Any = None
+        try:
+            try:
+                reply = await self._handle(request, path, raw, is_control)
+            finally:
+                try:
+                    body = _parse_body(raw)
+                except EmulatorError:
+                    body = raw.decode("utf-8", "replace")
+        except DropConnection:
+            if not is_control:
+                self._record(request, body, 0, request_id)
+            transport = scope.get("extensions", {}).get(TRANSPORT_EXTENSION)
+            if transport is not None:
+                transport.abort()
+                await asyncio.sleep(0.01)
+                return
+            raise
+        except EmulatorError as error:
+            reply = Reply(error.status, error.body(), error.headers)
+        except Exception:  # the emulator's own bug: answer like the RP's internal error, keep serving
+            log.exception("unhandled error for %s %s", request.method, path)
+            reply = Reply(500, IotHubError("Internal Error", code=INTERNAL_ERROR, status=500).body())
+        await self._send(scope, receive, send, request, reply, request_id)
+        if not is_control:
+            self._record(request, body, reply.status, request_id)
+
+    def _record(self, request: Request, body: Any, status: int, request_id: str) -> None:
+        self.log.record(
+            request.method,
+            request.url.path,
+            dict(request.query_params),
+            {k.lower(): v for k, v in request.headers.items()},
+            body,
+            status,
+            request_id,
+        )
+
+    async def _send(
+        self, scope: Scope, receive: Receive, send: Send, request: Request, reply: Reply, request_id: str
+    ) -> None:
+        headers = {
+            **_COMMON_HEADERS,
+            **reply.headers,
+            "x-ms-request-id": request_id,
+            "x-ms-correlation-request-id": request.headers.get("x-ms-correlation-request-id") or request_id,
+        }
+        client_request_id = request.headers.get("x-ms-client-request-id")
+        if client_request_id and request.headers.get("x-ms-return-client-request-id", "").lower() == "true":
+            headers["x-ms-client-request-id"] = client_request_id
+        payload = b"" if reply.body is NO_BODY else json.dumps(reply.body, separators=(",", ":")).encode()
+        if reply.body is not NO_BODY:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        if request.method == "HEAD":
+            payload = b""
+        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        raw_headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _handle(self, request: Request, path: str, raw: bytes, is_control: bool) -> Reply:
+        auth.check(request.headers.get("authorization"), self.token)
+        if is_control:
+            body = _parse_body(raw)
+            return await run_in_threadpool(control_api.handle, self.control, request.method, path, body)
+        await self._front_door_faults(request.method, path)
+        found = routes.match(request.method, path)
+        if found is None:
+            if routes.path_exists(path):
+                raise ArmError(
+                    f"The requested resource does not support http method '{request.method}'.",
+                    code="MethodNotAllowed",
+                    status=405,
+                )
+            raise ArmError(
+                f"The emulator does not implement {request.method} {path}.",
+                code="NotImplementedByEmulator",
+                status=404,
+            )
+        route, params = found
+        try:
+            body, body_error = _parse_body(raw), None
+        except EmulatorError as error:  # ARM checks the api-version before the RP reads the body
+            body, body_error = None, error
+        api_version = self._check_api_version(route, request.query_params.get("api-version"), body)
+        if body_error is not None:
+            raise body_error
+        if route.handler is handlers.get_hub and self.faults.consume_get_404(path):
+            raise ResourceNotFound(ids.HUB_TYPE, params["hub"], params["rg"])
+        skip = request.query_params.get("$skipToken") or request.query_params.get("$skiptoken") or "0"
+        call = Call(
+            method=request.method,
+            path=path,
+            base_url=self._base_url(request),
+            api_version=api_version,
+            body=body,
+            if_match=etags.normalise(request.headers.get("if-match")),
+            if_none_match=etags.normalise(request.headers.get("if-none-match")),
+            skip_token=int(skip) if skip.isdigit() else 0,
+            query=dict(request.query_params),
+        )
+        return await run_in_threadpool(route.handler, Ctx(self.backend, call, params))
+
+    async def _front_door_faults(self, method: str, path: str) -> None:
+        fired = self.faults.take(method, path, FRONT_DOOR_KINDS)
+        for rule in fired:
+            if rule.kind == "delay":
+                await asyncio.sleep(rule.delay if rule.delay is not None else 1.0)
+        for rule in fired:
+            if rule.kind == "drop":
+                raise DropConnection()
+            if rule.kind != "delay":
+                raise _fault_reply(rule, path)
+
+    def _check_api_version(self, route: routes.Route, api_version: str | None, body: Any) -> str:
+        if route.family == routes.RESOURCE_GROUPS:
+            return api_versions.check_well_formed(api_version)
+        location = (
+            body.get("location") if isinstance(body, dict) and isinstance(body.get("location"), str) else ""
+        )
+        return api_versions.check_iothub(
+            api_version, location or "westus", ids.SUPPORTED_LOCATIONS, self.settings.skip_api_version_check
+        )
+
+    @staticmethod
+    def _base_url(request: Request) -> str:
+        return f"{request.url.scheme}://{request.url.netloc}"

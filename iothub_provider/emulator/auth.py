@@ -1,0 +1,31 @@
+"""Bearer-token check with ARM's 401 vocabulary; runs before anything else, control API included."""
+
+from __future__ import annotations
+
+import hmac
+
+from iothub_provider.emulator.errors import AuthenticationError
+
+_CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
+
+
+def check(authorization: str | None, token: str) -> None:
+    headers = {"WWW-Authenticate": _CHALLENGE}
+    if authorization is None or not authorization.strip():
+        raise AuthenticationError(
+            "Authentication failed. The 'Authorization' header is missing.",
+            code="AuthenticationFailed",
+            headers=headers,
+        )
+    scheme, _, presented = authorization.strip().partition(" ")
+    presented = presented.strip()
+    if scheme.lower() != "bearer" or not presented or " " in presented:
+        raise AuthenticationError(
+            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+            code="AuthenticationFailedInvalidHeader",
+            headers=headers,
+        )
+    if not hmac.compare_digest(presented.encode(), token.encode()):
+        raise AuthenticationError(
+            "The access token is invalid.", code="InvalidAuthenticationToken", headers=headers
+        )

@@ -1,0 +1,141 @@
+"""The control API under ``/_emulator/`` (token-protected like everything else, never fault-injected).
+
+POST   /_emulator/reset                      empty state, no faults, empty log, start-up settings
+GET    /_emulator/health                     {"status": "ok"}
+POST   /_emulator/resource-groups            {"subscription_id", "name", "location"} -> 201/200
+GET    /_emulator/provisioning               {"mode", "value", "retry_after"}
+PUT    /_emulator/provisioning               {"mode": "immediate"|"polls"|"seconds", "value": N,
+                                              "retry_after": S|null (optional)}
+GET    /_emulator/settings                   every runtime setting
+PUT    /_emulator/settings                   any of {"page_size", "retry_after", "skip_api_version_check",
+                                              "provisioning_mode", "provisioning_value"}
+GET    /_emulator/faults                     rules with their matched/fired counters
+POST   /_emulator/faults                     a rule (see faults.py) -> 201 {"id": ...}
+DELETE /_emulator/faults                     remove all rules
+DELETE /_emulator/faults/{id}                remove one rule (404 if unknown)
+GET    /_emulator/requests                   {"value": [{method, path, query, headers, body, status,
+                                              request_id}]} oldest first (control calls not logged)
+DELETE /_emulator/requests                   empty the log
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from iothub_provider.emulator.backend import Backend, Reply
+from iothub_provider.emulator.errors import ArmError
+from iothub_provider.emulator.faults import Faults
+from iothub_provider.emulator.request_log import RequestLog
+from iothub_provider.emulator.settings import Settings
+
+PREFIX = "/_emulator"
+
+
+@dataclasses.dataclass
+class ControlState:
+    backend: Backend
+    settings: Settings
+    defaults: Settings
+    faults: Faults
+    log: RequestLog
+    startup_faults: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def _bad(message: str) -> ArmError:
+    return ArmError(message, code="InvalidControlRequest", status=400)
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise _bad("The request body must be a JSON object")
+    return body
+
+
+def _apply_settings(state: ControlState, changes: dict[str, Any]) -> Reply:
+    allowed = {f.name for f in dataclasses.fields(Settings)}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise _bad(f"Unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+    candidate = dataclasses.replace(state.settings, **changes)
+    try:
+        candidate.validate()
+    except ValueError as exc:
+        raise _bad(str(exc)) from exc
+    for name in changes:
+        setattr(state.settings, name, getattr(candidate, name))
+    return Reply(200, state.settings.as_dict())
+
+
+def _provisioning(settings: Settings) -> dict[str, Any]:
+    return {
+        "mode": settings.provisioning_mode,
+        "value": settings.provisioning_value,
+        "retry_after": settings.retry_after,
+    }
+
+
+def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
+    sub = path[len(PREFIX) :].rstrip("/").lower()
+    if sub == "/health" and method == "GET":
+        return Reply(200, {"status": "ok"})
+    if sub == "/reset" and method == "POST":
+        state.backend.reset()
+        state.faults.clear()
+        for spec in state.startup_faults:
+            state.faults.add(spec)
+        state.log.clear()
+        for f in dataclasses.fields(Settings):
+            setattr(state.settings, f.name, getattr(state.defaults, f.name))
+        return Reply(200, {"status": "reset"})
+    if sub == "/resource-groups" and method == "POST":
+        spec = _object(body)
+        for name in ("subscription_id", "name", "location"):
+            if not isinstance(spec.get(name), str) or not spec[name]:
+                raise _bad(f"'{name}' is required")
+        return state.backend.put_resource_group(
+            spec["subscription_id"],
+            spec["name"],
+            {"location": spec["location"], "tags": spec.get("tags") or {}},
+        )
+    if sub == "/provisioning":
+        if method == "GET":
+            return Reply(200, _provisioning(state.settings))
+        if method == "PUT":
+            spec = _object(body)
+            changes: dict[str, Any] = {
+                "provisioning_mode": spec.get("mode"),
+                "provisioning_value": spec.get("value", 0),
+            }
+            if "retry_after" in spec:
+                changes["retry_after"] = spec["retry_after"]
+            _apply_settings(state, changes)
+            return Reply(200, _provisioning(state.settings))
+    if sub == "/settings":
+        if method == "GET":
+            return Reply(200, state.settings.as_dict())
+        if method == "PUT":
+            return _apply_settings(state, _object(body))
+    if sub == "/faults":
+        if method == "GET":
+            return Reply(200, {"value": state.faults.describe()})
+        if method == "POST":
+            try:
+                rule = state.faults.add(_object(body))
+            except (TypeError, ValueError) as exc:
+                raise _bad(str(exc)) from exc
+            return Reply(201, {"id": rule.id})
+        if method == "DELETE":
+            state.faults.clear()
+            return Reply(200, {"status": "cleared"})
+    if sub.startswith("/faults/") and method == "DELETE":
+        if state.faults.remove(path.rstrip("/").rsplit("/", 1)[1]):
+            return Reply(200, {"status": "removed"})
+        raise ArmError("No such fault rule", code="FaultRuleNotFound", status=404)
+    if sub == "/requests":
+        if method == "GET":
+            return Reply(200, {"value": state.log.entries()})
+        if method == "DELETE":
+            state.log.clear()
+            return Reply(200, {"status": "cleared"})
+    raise ArmError(f"No control endpoint {method} {path}", code="NotFound", status=404)

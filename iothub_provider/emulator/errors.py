@@ -1,0 +1,169 @@
+"""Errors the emulator answers with; each class carries its HTTP status and wire code.
+
+Two wire shapes exist in production and both are emulated:
+
+    EmulatorError                 base: status + code + message, rendered by ``body()``
+    +-- ArmError                  ARM front-door envelope ``{"error": {"code": "...", "message": "..."}}``
+    |   +-- AuthenticationError   401 (missing, malformed or wrong bearer token)
+    |   +-- ApiVersionError       400 MissingApiVersionParameter / NoRegisteredProviderFound / Invalid...
+    |   +-- ResourceGroupNotFound 404 the resource group in the path does not exist
+    |   +-- ResourceNotFound      404 the hub (or operation) in the path does not exist
+    |   +-- Throttled             429 SubscriptionRequestsThrottled, with Retry-After
+    +-- IotHubError               IoT Hub RP ``ErrorDetails``: numeric ``code``, ``IHxxxxxx`` in the message
+        +-- BadRequest            400 validation failures (property named in the message)
+        +-- NotFound              404 RP-level absences (consumer group, key name, job)
+        +-- Conflict              409 name taken / hub not Active (409002)
+        +-- PreconditionFailed    412 412001 If-Match / If-None-Match not satisfied
+
+RP codes observed in production traffic: 400016, 400007, 409002, 412001, 500019 (see README-section.md);
+the other numeric codes are the emulator's own, chosen in the same ``status * 1000 + n`` scheme.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+
+class EmulatorError(Exception):
+    """Raised anywhere below the handlers; the app turns it into a response."""
+
+    status: int = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | int | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.code: str | int = code if code is not None else self.default_code()
+        self.headers: dict[str, str] = dict(headers or {})
+
+    def default_code(self) -> str | int:
+        return self.status * 1000
+
+    def body(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class ArmError(EmulatorError):
+    """ARM front-door error: the envelope with a PascalCase string code."""
+
+    def default_code(self) -> str | int:
+        return HTTPStatus(self.status).phrase.replace(" ", "")
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class AuthenticationError(ArmError):
+    status = 401
+
+
+class ApiVersionError(ArmError):
+    status = 400
+
+
+class ResourceGroupNotFound(ArmError):
+    status = 404
+
+    def __init__(self, resource_group: str) -> None:
+        super().__init__(
+            f"Resource group '{resource_group}' could not be found.", code="ResourceGroupNotFound"
+        )
+
+
+class ResourceNotFound(ArmError):
+    status = 404
+
+    def __init__(self, resource_type: str, name: str, resource_group: str) -> None:
+        super().__init__(
+            f"The Resource '{resource_type}/{name}' under resource group '{resource_group}' was not found. "
+            "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+            code="ResourceNotFound",
+        )
+
+
+class Throttled(ArmError):
+    status = 429
+
+
+def iothub_message(message: str, code: int) -> str:
+    """The production suffix: correlation id, timestamp and ``errorcode: IHxxxxxx``."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    text = message if message.endswith(".") else message + "."
+    return (
+        f"{text} If you contact a support representative please include this correlation identifier: "
+        f"{uuid.uuid4()}, timestamp: {stamp}, errorcode: IH{code}."
+    )
+
+
+class IotHubError(EmulatorError):
+    """IoT Hub RP ErrorDetails: un-enveloped, numeric code, reason phrase as httpStatusCode."""
+
+    def body(self) -> dict[str, Any]:
+        code = int(self.code)
+        return {
+            "code": code,
+            "httpStatusCode": HTTPStatus(self.status).phrase.replace(" ", ""),
+            "message": iothub_message(self.message, code),
+        }
+
+
+class BadRequest(IotHubError):
+    status = 400
+
+
+class NotFound(IotHubError):
+    status = 404
+
+
+class Conflict(IotHubError):
+    status = 409
+
+
+class PreconditionFailed(IotHubError):
+    status = 412
+
+    def __init__(self) -> None:
+        super().__init__("Either bad ETag was supplied or IotHub description was changed.", code=412001)
+
+
+def not_active(hub_name: str) -> Conflict:
+    """The hub is in a transition (creating, updating, deleting)."""
+    return Conflict(
+        f"{hub_name} is not currently in Active state. Try the request again after it is in Active state.",
+        code=409002,
+    )
+
+
+# Emulator-chosen RP codes (the real service's codes for these cases were never captured).
+INVALID_BODY = 400001
+INVALID_NAME = 400002
+INVALID_SKU = 400003
+INVALID_CAPACITY = 400004
+INVALID_RETENTION = 400005
+INVALID_ENDPOINT = 400006
+CONSUMER_GROUP_BODY = 400007  # observed
+INVALID_CONSUMER_GROUP_NAME = 400008
+IMMUTABLE_PROPERTY = 400009
+TIER_CHANGE = 400010
+FREE_HUB_LIMIT = 400011
+CONSUMER_GROUP_LIMIT = 400012
+DEFAULT_CONSUMER_GROUP = 400013
+INVALID_AUTHORIZATION_POLICY = 400014
+INVALID_PARTITION_COUNT = 400016  # observed
+NAME_NOT_AVAILABLE = 409001
+NOT_ACTIVE = 409002  # observed
+CONSUMER_GROUP_NOT_FOUND = 404001
+KEY_NAME_NOT_FOUND = 404002
+JOB_NOT_FOUND = 404003
+INTERNAL_ERROR = 500019  # observed

@@ -1,0 +1,229 @@
+"""Hubs: create/update and delete (async), read, tag PATCH, lists, name availability, operation status."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from iothub_provider.emulator import errors, etags, ids, keys, operations, rendering, validation
+from iothub_provider.emulator.consumer_groups import DEFAULT_CONSUMER_GROUP
+from iothub_provider.emulator.core import BackendCore
+from iothub_provider.emulator.errors import BadRequest, Conflict
+from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply, etag_headers
+
+
+class HubRules(BackendCore):
+    def operation_status(self, subscription: str, op_id: str, asyncinfo: bool) -> Reply:
+        """Azure-AsyncOperation (``asyncinfo``): 200 + status; Location: 202 while running, then final."""
+        with self.store.transaction() as tx:
+            op = self._poll(tx, op_id, subscription)
+            hub = tx.one("SELECT * FROM hubs WHERE name_key = ?", op["hub_key"]) if op["hub_key"] else None
+        if asyncinfo:
+            body: dict[str, Any] = {"status": op["status"]}
+            if op["status"] == operations.FAILED:
+                body["error"] = op["failure"]
+            return Reply(200, body)
+        if op["status"] == operations.RUNNING:
+            return Reply(202, NO_BODY, self._retry_after())
+        if op["status"] == operations.FAILED:
+            status = int(str(op["failure"]["code"])[:3]) if str(op["failure"]["code"])[:3].isdigit() else 400
+            return Reply(status, op["failure"])
+        if op["kind"] in (operations.HUB_CREATE, operations.HUB_UPDATE) and hub is not None:
+            rendered = rendering.hub(hub)
+            return Reply(200, rendered, etag_headers(rendered["etag"]))
+        return Reply(200, NO_BODY)
+
+    def get_hub(self, ref: HubRef) -> Reply:
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            body = rendering.hub(self._existing_hub(tx, ref))
+        return Reply(200, body, etag_headers(body["etag"]))
+
+    def put_hub(self, call: Call, ref: HubRef) -> Reply:
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            group = self._resource_group(tx, ref.subscription, ref.resource_group)
+            if group["state"] == "Deleting":
+                raise self._rg_being_deleted(ref.resource_group)
+            validation.check_hub_name(ref.name)
+            doc, requested_policies = validation.normalise_hub(call.body)
+            taken = tx.one("SELECT * FROM hubs WHERE name_key = ?", ids.key(ref.name))
+            existing = self._hub_row(tx, ref)
+            if taken is not None and existing is None:
+                raise Conflict(f"IotHub name '{ref.name}' is not available", code=errors.NAME_NOT_AVAILABLE)
+            etags.check_put(
+                call.if_match,
+                call.if_none_match,
+                etags.encode(existing["etag"]) if existing is not None else None,
+            )
+            if existing is not None:
+                self._require_active(existing)
+                validation.check_update(existing["doc"], doc)
+            elif doc["sku"]["name"] == "F1":
+                free = tx.all("SELECT doc FROM hubs WHERE sub_key = ?", ids.key(ref.subscription))
+                current = sum(1 for h in free if h["doc"]["sku"]["name"] == "F1")
+                if current >= 1:
+                    raise BadRequest(
+                        f"max number of Iot hubs exceeded for sku = Free, max allowed = 1, "
+                        f"current = {current + 1}",
+                        code=errors.FREE_HUB_LIMIT,
+                    )
+            policies = (
+                keys.merge_policies(requested_policies, existing["keys"] if existing else None)
+                if requested_policies is not None
+                else existing["keys"]
+                if existing is not None
+                else keys.default_policies()
+            )
+            failure = self.failure_for(call)
+            region = doc["location"]
+            if existing is None:
+                row = {
+                    "name_key": ids.key(ref.name),
+                    "sub_key": ids.key(ref.subscription),
+                    "rg_key": ids.key(ref.resource_group),
+                    "subscription": ref.subscription,
+                    "resource_group": ref.resource_group,
+                    "name": ref.name,
+                    "doc": doc,
+                    "keys": policies,
+                    "etag": tx.next_counter("etag"),
+                    "state": "Activating",
+                    "provisioning_state": "Activating",
+                    "created_at": ids.iso_now(),
+                    "endpoint": ids.event_hub_endpoint(ref.name),
+                    "previous": None,
+                    "seq": tx.next_counter("seq"),
+                }
+                tx.upsert("hubs", row)
+                tx.upsert(
+                    "consumer_groups",
+                    {
+                        "hub_key": row["name_key"],
+                        "name_key": ids.key(DEFAULT_CONSUMER_GROUP),
+                        "name": DEFAULT_CONSUMER_GROUP,
+                        "created": ids.rfc1123(),
+                        "etag": tx.next_counter("etag"),
+                        "seq": 0,
+                    },
+                )
+                kind, status = operations.HUB_CREATE, 201
+            else:
+                row = {
+                    **existing,
+                    "name": ref.name,
+                    "resource_group": ref.resource_group,
+                    "doc": doc,
+                    "keys": policies,
+                    "etag": tx.next_counter("etag"),
+                    "state": "Updating",
+                    "provisioning_state": "Updating",
+                    "previous": {"doc": existing["doc"], "keys": existing["keys"]},
+                }
+                tx.upsert("hubs", row)
+                kind, status = operations.HUB_UPDATE, 200
+            body = rendering.hub(row, provisioning_state="Accepted")
+            op = operations.create(
+                tx,
+                kind,
+                subscription=ref.subscription,
+                region=region,
+                settings=self.settings,
+                hub_key=ids.key(ref.name),
+                failure=failure,
+            )
+            if operations.is_due(op, time.time()):
+                self._finish(tx, op)
+        self.faults.arm_get_404("PUT", call.path)
+        headers = {
+            "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True),
+            **etag_headers(body["etag"]),
+        }
+        return Reply(status, body, headers)
+
+    def patch_hub(self, call: Call, ref: HubRef) -> Reply:
+        body = call.body
+        if not isinstance(body, dict) or not isinstance(body.get("tags", {}), dict):
+            raise BadRequest(
+                'The request body must be {"tags": {...}}; to update other fields use PUT',
+                code=errors.INVALID_BODY,
+            )
+        tags = body.get("tags") or {}
+        for name, value in tags.items():
+            if not isinstance(value, str):
+                raise BadRequest(f"tags['{name}'] must be a string", code=errors.INVALID_BODY)
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            hub = self._existing_hub(tx, ref)
+            etags.check_existing(call.if_match, etags.encode(hub["etag"]))
+            self._require_active(hub)
+            doc = {**hub["doc"], "tags": dict(tags)}
+            tx.update("hubs", {"name_key": hub["name_key"]}, {"doc": doc, "etag": tx.next_counter("etag")})
+            hub = {**hub, "doc": doc}
+        return Reply(200, rendering.hub(hub, etag=""))
+
+    def delete_hub(self, call: Call, ref: HubRef) -> Reply:
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            self._resource_group(tx, ref.subscription, ref.resource_group)
+            hub = self._hub_row(tx, ref)
+            if hub is None:
+                return Reply(204)
+            etags.check_existing(call.if_match, etags.encode(hub["etag"]))
+            self._require_active(hub)
+            failure = self.failure_for(call)
+            self._set_state(tx, hub, "Deleting", "Deleting")
+            op = operations.create(
+                tx,
+                operations.HUB_DELETE,
+                subscription=ref.subscription,
+                region=hub["doc"]["location"],
+                settings=self.settings,
+                hub_key=hub["name_key"],
+                failure=failure,
+            )
+            if operations.is_due(op, time.time()):
+                self._finish(tx, op)
+        headers = {
+            "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True),
+            "Location": operations.hub_status_url(call.base_url, op, call.api_version, False),
+            **self._retry_after(),
+        }
+        return Reply(202, None, headers)
+
+    def list_hubs(self, call: Call, subscription: str, resource_group: str | None) -> Reply:
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            if resource_group is None:
+                rows = tx.all("SELECT * FROM hubs WHERE sub_key = ? ORDER BY seq", ids.key(subscription))
+            else:
+                self._resource_group(tx, subscription, resource_group)
+                rows = tx.all(
+                    "SELECT * FROM hubs WHERE sub_key = ? AND rg_key = ? ORDER BY seq",
+                    ids.key(subscription),
+                    ids.key(resource_group),
+                )
+        return self.page(call, [rendering.hub(row) for row in rows])
+
+    def check_name_availability(self, subscription: str, body: Any) -> Reply:
+        name = body.get("name", body.get("Name")) if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            raise BadRequest('The request body must be {"name": "<hub name>"}', code=errors.INVALID_BODY)
+        if not validation.HUB_NAME.match(name):
+            return Reply(
+                200,
+                {"nameAvailable": False, "reason": "Invalid", "message": f"IotHub name '{name}' is invalid"},
+            )
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            taken = tx.one("SELECT 1 AS x FROM hubs WHERE name_key = ?", ids.key(name))
+        if taken:
+            return Reply(
+                200,
+                {
+                    "nameAvailable": False,
+                    "reason": "AlreadyExists",
+                    "message": f"IotHub name '{name}' is not available",
+                },
+            )
+        return Reply(200, {"nameAvailable": True, "reason": "Invalid", "message": None})

@@ -1,0 +1,85 @@
+"""Wire shapes of stored rows: hubs (state, computed endpoints, no keys), consumer groups, resource groups,
+and list pages with absolute ``nextLink``s."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from urllib.parse import quote
+
+from iothub_provider.emulator import etags, ids, validation
+from iothub_provider.emulator.wire import Call, Reply
+
+
+def hub(
+    row: dict[str, Any], *, etag: str | None = None, provisioning_state: str | None = None
+) -> dict[str, Any]:
+    doc = copy.deepcopy(row["doc"])
+    props = doc.pop("properties")
+    events = props["eventHubEndpoints"]["events"]
+    events["partitionIds"] = [str(i) for i in range(events["partitionCount"])]
+    events["path"] = row["name"].lower()
+    events["endpoint"] = row["endpoint"]
+    state_fields: dict[str, Any] = {
+        "state": row["state"],
+        "provisioningState": provisioning_state or row["provisioning_state"],
+    }
+    if row["state"] != "Activating":
+        state_fields["hostName"] = f"{row['name'].lower()}.azure-devices.net"
+    props = {**state_fields, **props, "locations": ids.locations_of(doc["location"])}
+    sku = doc.pop("sku")
+    extra = {k: v for k, v in doc.items() if k not in ("location", "tags", "identity")}
+    return {
+        "id": ids.hub_id(row["subscription"], row["resource_group"], row["name"]),
+        "name": row["name"],
+        "type": ids.HUB_TYPE,
+        "location": doc["location"],
+        "tags": doc["tags"],
+        "subscriptionid": row["subscription"],
+        "resourcegroup": row["resource_group"],
+        "etag": etags.encode(row["etag"]) if etag is None else etag,
+        **extra,
+        "properties": props,
+        "sku": {
+            "name": sku["name"],
+            "tier": validation.tier_of(sku["name"]),
+            "capacity": sku["capacity"],
+            **{k: v for k, v in sku.items() if k not in ("name", "capacity", "tier")},
+        },
+        "identity": doc.get("identity") or {"type": "None"},
+        "systemData": {"createdAt": row["created_at"]},
+    }
+
+
+def resource_group(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": ids.resource_group_id(row["subscription"], row["name"]),
+        "name": row["name"],
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": row["location"],
+        "tags": row["tags"],
+        "properties": {"provisioningState": "Deleting" if row["state"] == "Deleting" else "Succeeded"},
+    }
+
+
+def consumer_group(hub: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    hub_id = ids.hub_id(hub["subscription"], hub["resource_group"], hub["name"])
+    return {
+        "properties": {"created": row["created"], "properties": {"name": row["name"]}},
+        "id": ids.consumer_group_id(hub_id, validation.EVENTS, row["name"]),
+        "name": row["name"],
+        "type": ids.CONSUMER_GROUP_TYPE,
+        "etag": etags.encode(row["etag"]),
+    }
+
+
+def page(call: Call, items: list[Any], size: int) -> Reply:
+    """One page of a list (``$skipToken`` is the offset); ``nextLink`` only when more items follow."""
+    start = max(call.skip_token, 0)
+    body: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        body["nextLink"] = (
+            f"{call.base_url}{quote(call.path)}?api-version={quote(call.api_version)}"
+            f"&$skipToken={start + size}"
+        )
+    return Reply(200, body)

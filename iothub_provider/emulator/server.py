@@ -1,0 +1,154 @@
+"""Run the emulator: in a background thread for tests (``EmulatorServer``) or in the foreground (CLI).
+
+``EmulatorServer(token=...)`` is a context manager: uvicorn on 127.0.0.1, port 0 = a free port, in-memory
+SQLite unless ``data_dir`` is given; ``.url`` ("http://127.0.0.1:PORT"), ``.token`` and ``.control``
+(an ``EmulatorControl``) are ready when ``__enter__`` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Generator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from iothub_provider.emulator.app import TRANSPORT_EXTENSION, EmulatorApp
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.settings import Settings
+from iothub_provider.emulator.store import Store
+
+
+class TransportExposingProtocol(H11Protocol):
+    """HTTP/1.1 protocol that hands the app its socket transport, so a ``drop`` fault can abort it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        inner = self.app
+
+        async def app_with_transport(scope: Any, receive: Any, send: Any) -> None:
+            scope.setdefault("extensions", {})[TRANSPORT_EXTENSION] = self.transport
+            await inner(scope, receive, send)
+
+        self.app = app_with_transport
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # headers and body go out in two writes; without this, Nagle + delayed ACK cost ~40 ms a request
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)  # type: ignore[arg-type]
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn, but a SIGTERM/SIGINT ends in a normal return (exit code 0) instead of re-raising the signal,
+    so the caller's cleanup (closing the store) runs."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free port (read it back with ``getsockname``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and without it
+    # Nagle and delayed ACKs add ~40 ms to every response on a keep-alive connection.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(app: EmulatorApp, *, log_level: str = "warning") -> GracefulServer:
+    config = uvicorn.Config(
+        app,
+        http=TransportExposingProtocol,
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return GracefulServer(config)
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class EmulatorServer:
+    """The emulator on loopback in a daemon thread, for tests and embedded use."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        data_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        faults: list[dict[str, Any]] | None = None,
+        log_level: str = "warning",
+    ) -> None:
+        self.token = token
+        self._host, self._port = host, port
+        self._data_dir = data_dir
+        self._settings = settings or Settings()
+        self._faults = list(faults or [])
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None
+        self.app: EmulatorApp | None = None
+        self.url = ""
+        self.control: EmulatorControl
+
+    def __enter__(self) -> EmulatorServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._store = Store.in_data_dir(self._data_dir) if self._data_dir is not None else Store(":memory:")
+        self.app = EmulatorApp(self._store, self.token, self._settings, self._faults)
+        sock = bind(self._host, self._port)
+        self.url = url_of(sock)
+        self._server = make_server(self.app, log_level=self._log_level)
+        server = self._server
+
+        def run() -> None:
+            asyncio.run(server.serve(sockets=[sock]))
+
+        self._thread = threading.Thread(target=run, name="iothub-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the iothub emulator did not start")
+            time.sleep(0.01)
+        self.control = EmulatorControl(self.url, self.token)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._store is not None:
+            self._store.close()
+        self._server = self._thread = self._store = None

@@ -1,0 +1,48 @@
+"""Runtime settings: set by CLI flags at start, changed per test through the control API, reset by reset()."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+from typing import Any
+
+PROVISIONING_MODES = ("immediate", "polls", "seconds")
+
+
+@dataclass
+class Settings:
+    """How async operations progress and how lists page.
+
+    provisioning_mode: ``immediate`` (done when accepted), ``polls`` (the first ``provisioning_value``
+    status polls answer Running, the operation is done after them) or ``seconds`` (done
+    ``provisioning_value`` seconds after it was accepted). The choice is stored with each operation,
+    so changing it later does not affect operations already running.
+    retry_after: seconds sent as ``Retry-After`` on DELETE 202s and Location 202s; None = not sent.
+    page_size: items per page of every list (``nextLink`` carries ``$skipToken``).
+    """
+
+    provisioning_mode: str = "immediate"
+    provisioning_value: float = 0
+    retry_after: int | None = None
+    page_size: int = 100
+    skip_api_version_check: bool = False
+
+    def copy(self) -> Settings:
+        return copy.deepcopy(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def validate(self) -> None:
+        if self.provisioning_mode not in PROVISIONING_MODES:
+            raise ValueError(
+                f"provisioning mode must be one of {PROVISIONING_MODES}, got {self.provisioning_mode!r}"
+            )
+        if self.provisioning_value < 0:
+            raise ValueError("provisioning value must be >= 0")
+        if self.provisioning_mode == "polls" and int(self.provisioning_value) != self.provisioning_value:
+            raise ValueError("provisioning value for mode 'polls' must be a whole number of polls")
+        if self.retry_after is not None and self.retry_after < 1:
+            raise ValueError("retry_after must be >= 1 second (Retry-After: 0 means 'absent' to azure-core)")
+        if self.page_size < 1:
+            raise ValueError("page_size must be >= 1")

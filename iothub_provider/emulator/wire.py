@@ -1,0 +1,43 @@
+"""The values handlers and the backend exchange: a parsed request (``Call``), a hub reference, a ``Reply``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+NO_BODY: Any = object()
+"""Reply body sentinel: send no body at all (``None`` is sent as the JSON literal ``null``)."""
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = NO_BODY
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """What a handler extracted from the HTTP request."""
+
+    method: str
+    path: str
+    base_url: str
+    api_version: str
+    body: Any = None
+    if_match: str | None = None
+    if_none_match: str | None = None
+    skip_token: int = 0
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HubRef:
+    subscription: str
+    resource_group: str
+    name: str
+
+
+def etag_headers(etag: str) -> dict[str, str]:
+    """The ``ETag`` header carries the body's etag byte for byte; an empty etag (PATCH) sends none."""
+    return {"ETag": etag} if etag else {}

@@ -1,0 +1,173 @@
+"""The one exception hierarchy of the provider and its ARM client.
+
+    IotHubProviderError                 root: anything this package raises on purpose
+    ├── ConfigurationError              settings missing or unsafe (no subscription, http to remote host)
+    ├── CredentialError                 azure-identity could not obtain a token for ARM
+    ├── TransportError                  no usable HTTP response (refused, reset, timed out, TLS)
+    ├── ArmError                        ARM answered 4xx/5xx; carries status, code, message, request id
+    │   ├── AuthenticationError         401 or 403: the token was refused or lacks permission
+    │   ├── NotFoundError               404: the hub, consumer group or resource group does not exist
+    │   ├── ConflictError               409: the request conflicts with the resource's current state
+    │   │   └── NotActiveError          409 code 409002: hub not Active yet (retried to a deadline)
+    │   ├── PreconditionFailedError     412: stale etag in If-Match, or If-None-Match found a hub
+    │   ├── ThrottledError              429: ARM throttled the caller (retried, honouring Retry-After)
+    │   └── ServerError                 5xx: a transient or internal failure on Azure's side
+    ├── OperationFailedError            an operation ended Failed or Canceled; carries the async error
+    ├── OperationTimeoutError           an operation outlived its deadline; names the operation URL
+    └── HubOwnershipError               create found a same-named hub this stack did not create
+
+Messages never contain tokens, keys or connection strings: they are built from error bodies, status codes and
+resource identifiers only. Foreign exceptions (requests, azure-identity, json) are mapped to these classes at
+one boundary in ``iothub_provider.client.transport`` and chained with ``from``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ArmError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialError",
+    "HubOwnershipError",
+    "IotHubProviderError",
+    "NotActiveError",
+    "NotFoundError",
+    "OperationFailedError",
+    "OperationTimeoutError",
+    "PreconditionFailedError",
+    "ServerError",
+    "ThrottledError",
+    "TransportError",
+]
+
+ErrorCode = int | str | None
+
+
+class IotHubProviderError(Exception):
+    """The base class for every error this package raises on purpose."""
+
+
+class ConfigurationError(IotHubProviderError):
+    """Provider settings are missing or unsafe; raised before any request is sent."""
+
+
+class CredentialError(IotHubProviderError):
+    """azure-identity could not get an ARM token (no environment credential, managed identity, CLI login)."""
+
+
+class TransportError(IotHubProviderError):
+    """No usable HTTP response came back: connection refused or reset, read timeout, TLS failure."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(f"{method} {url}: {message}")
+        self.method = method
+        self.url = url
+
+
+class ArmError(IotHubProviderError):
+    """ARM or the IoT Hub resource provider answered with an error status (4xx or 5xx)."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        request_id: str | None,
+        method: str = "",
+        url: str = "",
+        retry_after: float | None = None,
+        hint: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.retry_after = retry_after
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = f"{self.method} {self.url} " if self.method else ""
+        code = f" ({self.code})" if self.code not in (None, "") else ""
+        text = f"{where}failed with HTTP {self.status}{code}: {self.message}"
+        if self.hint:
+            text += f" {self.hint}"
+        if self.request_id:
+            text += f" [x-ms-request-id: {self.request_id}]"
+        return text
+
+
+class AuthenticationError(ArmError):
+    """401 or 403: the bearer token was refused or the identity lacks permission on the resource."""
+
+
+class NotFoundError(ArmError):
+    """404: the hub, consumer group, resource group or operation does not exist."""
+
+
+class ConflictError(ArmError):
+    """409: the request conflicts with the current state of the resource (name taken, limit reached)."""
+
+
+class NotActiveError(ConflictError):
+    """409 with code 409002: the hub is activating, updating or deleting; retried until it is Active."""
+
+
+class PreconditionFailedError(ArmError):
+    """412: If-Match named a stale etag (changed outside Pulumi), or If-None-Match found an existing hub."""
+
+
+class ThrottledError(ArmError):
+    """429: ARM throttled the caller; retried after Retry-After until the retry budget is spent."""
+
+
+class ServerError(ArmError):
+    """5xx: an internal or transient failure on Azure's side; retried on idempotent calls."""
+
+
+class OperationFailedError(IotHubProviderError):
+    """A long-running operation reached Failed or Canceled; ``error`` is the async operation's error body."""
+
+    def __init__(
+        self,
+        *,
+        status: str,
+        operation_url: str,
+        error: dict[str, Any] | None,
+        request_id: str | None,
+    ) -> None:
+        self.status = status
+        self.operation_url = operation_url
+        self.error = error or {}
+        self.code: ErrorCode = self.error.get("code")
+        self.message = str(self.error.get("message") or f"the operation ended {status}")
+        self.request_id = request_id
+        code = f" ({self.code})" if self.code not in (None, "") else ""
+        text = f"operation {operation_url} ended {status}{code}: {self.message}"
+        if request_id:
+            text += f" [x-ms-request-id: {request_id}]"
+        super().__init__(text)
+
+
+class OperationTimeoutError(IotHubProviderError):
+    """A long-running operation did not finish before its deadline; it may still complete in Azure."""
+
+    def __init__(self, *, operation_url: str, waited: float, last_status: str) -> None:
+        self.operation_url = operation_url
+        self.waited = waited
+        self.last_status = last_status
+        super().__init__(
+            f"operation {operation_url} still {last_status} after {waited:.0f} s; it may still finish in "
+            "Azure. Raise iothub:operationTimeout, or run `pulumi refresh` and `pulumi up` again once "
+            "it completes."
+        )
+
+
+class HubOwnershipError(IotHubProviderError):
+    """Create found an existing hub with the requested name that this stack did not create (no owner tag)."""

@@ -1,0 +1,284 @@
+"""Between provider inputs (snake_case) and the ARM hub document: create bodies, read-modify-write, outputs.
+
+Each managed input maps to one place in the ``IotHubDescription`` (``FIELD_PATHS``). Updates start from the
+live document and overlay only the inputs the program sets, so settings made elsewhere (shared access
+policies, routes, tags added in the portal) survive. Tags are merged key by key: the program owns the keys it
+declares (and removes the ones it stops declaring); other keys are left alone.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from iothub_provider.resources.hub_check import OWNER_TAG
+from iothub_provider.resources.values import project, same_location
+
+FIELD_PATHS: dict[str, tuple[str, ...]] = {
+    "location": ("location",),
+    "sku": ("sku",),
+    "identity": ("identity",),
+    "partition_count": ("properties", "eventHubEndpoints", "events", "partitionCount"),
+    "retention_days": ("properties", "eventHubEndpoints", "events", "retentionTimeInDays"),
+    "min_tls_version": ("properties", "minTlsVersion"),
+    "public_network_access": ("properties", "publicNetworkAccess"),
+    "disable_local_auth": ("properties", "disableLocalAuth"),
+    "features": ("properties", "features"),
+    "enable_file_upload_notifications": ("properties", "enableFileUploadNotifications"),
+    "cloud_to_device": ("properties", "cloudToDevice"),
+    "routing": ("properties", "routing"),
+    "ip_filter_rules": ("properties", "ipFilterRules"),
+    "network_rule_sets": ("properties", "networkRuleSets"),
+    "storage_endpoints": ("properties", "storageEndpoints"),
+    "messaging_endpoints": ("properties", "messagingEndpoints"),
+}
+IDENTITY_INPUTS = ("subscription_id", "resource_group_name", "name")
+CONTROL_INPUTS = ("adopt", "pulumi_owner")
+INPUT_KEYS = (*IDENTITY_INPUTS, *FIELD_PATHS, "tags", *CONTROL_INPUTS)
+SECRET_OUTPUTS = (
+    "shared_access_policies",
+    "owner_connection_string",
+    "service_connection_string",
+    "event_hub_connection_string",
+)
+COMPUTED_OUTPUTS = (
+    "id",
+    "etag",
+    "host_name",
+    "event_hub_endpoint",
+    "event_hub_path",
+    "event_hub_partition_ids",
+    "provisioning_state",
+    "state",
+    "sku_tier",
+    "all_tags",
+    "type",
+)
+READ_ONLY_PROPERTIES = ("provisioningState", "state", "hostName", "locations")
+READ_ONLY_EVENT_HUB = ("partitionIds", "path", "endpoint")
+
+
+def get_path(doc: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def set_path(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        child = doc.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            doc[key] = child
+        doc = child
+    doc[path[-1]] = copy.deepcopy(value)
+
+
+def merged_tags(
+    live: dict[str, str], wanted: dict[str, str] | None, previously: dict[str, Any] | None, owner: str
+) -> dict[str, str]:
+    """Live tags, minus keys the program stopped declaring, plus the declared ones and the owner tag."""
+    tags = dict(live)
+    for key in previously or {}:
+        if wanted is None or key not in wanted:
+            tags.pop(key, None)
+    tags.update(wanted or {})
+    tags[OWNER_TAG] = owner
+    return tags
+
+
+def create_body(inputs: dict[str, Any]) -> dict[str, Any]:
+    """The PUT body for a new hub: only what the program declares, plus the owner tag."""
+    body: dict[str, Any] = {"properties": {}}
+    for key, path in FIELD_PATHS.items():
+        if key in inputs:
+            set_path(body, path, inputs[key])
+    body["tags"] = merged_tags({}, inputs.get("tags"), None, inputs["pulumi_owner"])
+    return body
+
+
+def writable(live: dict[str, Any]) -> dict[str, Any]:
+    """The live document without the read-only parts, ready to be modified and PUT back."""
+    body = {
+        k: copy.deepcopy(v)
+        for k, v in live.items()
+        if k in ("location", "tags", "sku", "identity", "properties")
+    }
+    props = body.get("properties")
+    if isinstance(props, dict):
+        for key in READ_ONLY_PROPERTIES:
+            props.pop(key, None)
+        events = get_path(props, ("eventHubEndpoints", "events"))
+        if isinstance(events, dict):
+            for key in READ_ONLY_EVENT_HUB:
+                events.pop(key, None)
+    sku = body.get("sku")
+    if isinstance(sku, dict):
+        sku.pop("tier", None)
+    identity = body.get("identity")
+    if isinstance(identity, dict):
+        identity.pop("principalId", None)
+        identity.pop("tenantId", None)
+    return body
+
+
+def overlay(
+    live: dict[str, Any],
+    inputs: dict[str, Any],
+    previous_tags: dict[str, Any] | None,
+    policies: list[dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """Read-modify-write: the live hub with the program's inputs laid over it; nothing else is dropped."""
+    body = writable(live)
+    for key, path in FIELD_PATHS.items():
+        if key in inputs and key != "location":
+            set_path(body, path, inputs[key])
+    body["tags"] = merged_tags(
+        live.get("tags") or {}, inputs.get("tags"), previous_tags, inputs["pulumi_owner"]
+    )
+    if policies:
+        body.setdefault("properties", {})["authorizationPolicies"] = copy.deepcopy(policies)
+    return body
+
+
+def unchanged_body(live: dict[str, Any], policies: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """What ``overlay`` returns when the inputs change nothing: a PUT of this body would be a no-op."""
+    body = writable(live)
+    body["tags"] = dict(live.get("tags") or {})
+    if policies:
+        body.setdefault("properties", {})["authorizationPolicies"] = copy.deepcopy(policies)
+    return body
+
+
+def already_applied(
+    live: dict[str, Any], inputs: dict[str, Any], previous_tags: dict[str, Any] | None
+) -> bool:
+    """True when laying the inputs over the live hub would change nothing."""
+    return overlay(live, inputs, previous_tags, None) == unchanged_body(live, None)
+
+
+def live_inputs(live: dict[str, Any]) -> dict[str, Any]:
+    """Inputs that describe an existing hub as it is (for read-only references made with ``IotHub.get``)."""
+    values: dict[str, Any] = {}
+    for key in (
+        "location",
+        "sku",
+        "partition_count",
+        "retention_days",
+        "min_tls_version",
+        "public_network_access",
+        "disable_local_auth",
+        "features",
+    ):
+        value = get_path(live, FIELD_PATHS[key])
+        if value is not None:
+            values[key] = value
+    if isinstance(values.get("sku"), dict):
+        values["sku"] = {"name": values["sku"].get("name"), "capacity": values["sku"].get("capacity", 1)}
+    values["tags"] = {k: v for k, v in (live.get("tags") or {}).items() if k != OWNER_TAG}
+    return values
+
+
+def managed_view(live: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The live value of every managed input the program declares, shaped like the input (for drift)."""
+    view: dict[str, Any] = {}
+    for key, path in FIELD_PATHS.items():
+        if key not in inputs:
+            continue
+        value = get_path(live, path)
+        if key == "location" and same_location(value, inputs[key]):
+            value = inputs[key]
+        elif key == "sku" and isinstance(value, dict):
+            value = {"name": value.get("name"), "capacity": value.get("capacity", 1)}
+        elif isinstance(inputs[key], (dict, list)):
+            value = project(value, inputs[key])
+        if value is not None:
+            view[key] = value
+    wanted = inputs.get("tags")
+    if isinstance(wanted, dict):
+        live_tags = live.get("tags") or {}
+        view["tags"] = {k: live_tags[k] for k in wanted if k in live_tags}
+    return view
+
+
+def computed(live: dict[str, Any]) -> dict[str, Any]:
+    """Outputs that only Azure knows: ids, endpoints, states."""
+    props = live.get("properties") or {}
+    events = get_path(props, ("eventHubEndpoints", "events")) or {}
+    sku = live.get("sku") or {}
+    tags = {k: v for k, v in (live.get("tags") or {}).items() if k != OWNER_TAG}
+    values = {
+        "id": live.get("id"),
+        "type": live.get("type"),
+        "etag": live.get("etag"),
+        "host_name": props.get("hostName"),
+        "event_hub_endpoint": events.get("endpoint"),
+        "event_hub_path": events.get("path"),
+        "event_hub_partition_ids": events.get("partitionIds"),
+        "provisioning_state": props.get("provisioningState"),
+        "state": props.get("state"),
+        "sku_tier": sku.get("tier"),
+        "all_tags": tags,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def secret_outputs(live: dict[str, Any], policies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Keys and connection strings (listed in the resource's additional_secret_outputs)."""
+    host = (live.get("properties") or {}).get("hostName")
+    events = get_path(live, ("properties", "eventHubEndpoints", "events")) or {}
+    by_name = {p.get("keyName"): p for p in policies}
+    out: dict[str, Any] = {
+        "shared_access_policies": [
+            {
+                "key_name": p.get("keyName"),
+                "rights": p.get("rights"),
+                "primary_key": p.get("primaryKey"),
+                "secondary_key": p.get("secondaryKey"),
+            }
+            for p in policies
+        ]
+    }
+    owner, service = by_name.get("iothubowner"), by_name.get("service")
+    if host and owner and owner.get("primaryKey"):
+        out["owner_connection_string"] = _hub_connection_string(host, owner)
+    if host and service and service.get("primaryKey"):
+        out["service_connection_string"] = _hub_connection_string(host, service)
+    reader = service or owner
+    if events.get("endpoint") and reader and reader.get("primaryKey"):
+        out["event_hub_connection_string"] = (
+            f"Endpoint={events['endpoint']};SharedAccessKeyName={reader['keyName']};"
+            f"SharedAccessKey={reader['primaryKey']};EntityPath={events.get('path', '')}"
+        )
+    return out
+
+
+def _hub_connection_string(host: str, policy: dict[str, Any]) -> str:
+    return f"HostName={host};SharedAccessKeyName={policy['keyName']};SharedAccessKey={policy['primaryKey']}"
+
+
+def outputs_for(
+    live: dict[str, Any], inputs: dict[str, Any], subscription_id: str, policies: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """Every input, the live value of each managed one, every computed value, and the secrets when read."""
+    out = {k: v for k, v in inputs.items() if k in INPUT_KEYS}
+    out.update(managed_view(live, inputs))
+    out["name"] = live.get("name") or inputs.get("name")
+    out["subscription_id"] = subscription_id
+    out.update(computed(live))
+    if policies is not None:
+        out.update(secret_outputs(live, policies))
+    return out
+
+
+def immutable_mismatches(live: dict[str, Any], inputs: dict[str, Any]) -> list[str]:
+    """Why an existing hub cannot become what the program declares without replacement (for adoption)."""
+    problems = []
+    if "location" in inputs and not same_location(live.get("location"), inputs["location"]):
+        problems.append(f"location is {live.get('location')!r}, the program says {inputs['location']!r}")
+    live_partitions = get_path(live, FIELD_PATHS["partition_count"])
+    if "partition_count" in inputs and live_partitions not in (None, inputs["partition_count"]):
+        problems.append(f"partition_count is {live_partitions}, the program says {inputs['partition_count']}")
+    return problems

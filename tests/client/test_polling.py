@@ -1,0 +1,175 @@
+"""Long-running operations driven by scripted status responses, an injected sleep and a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from iothub_provider.client.polling import (
+    AsyncOperationPolling,
+    LocationPolling,
+    Poller,
+    ProvisioningStatePolling,
+    choose_strategy,
+    poll_interval,
+)
+from iothub_provider.client.wire import ArmResponse
+from iothub_provider.errors import NotFoundError, OperationFailedError, OperationTimeoutError
+
+BASE = "https://management.azure.com"
+HUB = f"{BASE}/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/h"
+AAO = (
+    f"{BASE}/subscriptions/s/providers/Microsoft.Devices/locations/westeurope/operationResults/op1?asyncinfo"
+)
+LOC = f"{BASE}/subscriptions/s/providers/Microsoft.Devices/locations/westeurope/operationResults/op1"
+
+
+def resp(status: int = 200, body: Any = None, url: str = HUB, **headers: str) -> ArmResponse:
+    return ArmResponse(
+        status=status,
+        headers={k.lower().replace("_", "-"): v for k, v in headers.items()},
+        body=body,
+        url=url,
+        request_id="rid",
+    )
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+class Script:
+    """Answers GETs per URL from queues; records every URL fetched."""
+
+    def __init__(self, answers: dict[str, list[ArmResponse | Exception]]) -> None:
+        self.answers = answers
+        self.fetched: list[str] = []
+
+    def __call__(self, url: str) -> ArmResponse:
+        self.fetched.append(url)
+        item = self.answers[url].pop(0)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+
+def poller(script: Callable[[str], ArmResponse], fake: FakeTime, timeout: float = 1800.0) -> Poller:
+    return Poller(fetch=script, timeout=timeout, sleep=fake.sleep, clock=fake.clock)
+
+
+def not_found() -> NotFoundError:
+    return NotFoundError(status=404, code="ResourceNotFound", message="gone", request_id="r")
+
+
+def test_schedule_starts_near_half_a_second_and_levels_at_ten() -> None:
+    assert [round(poll_interval(n), 3) for n in range(1, 11)] == [
+        0.5,
+        0.75,
+        1.125,
+        1.688,
+        2.531,
+        3.797,
+        5.695,
+        8.543,
+        10.0,
+        10.0,
+    ]
+
+
+def test_strategy_order_aao_then_location_then_provisioning_state() -> None:
+    both = resp(202, None, Azure_AsyncOperation=AAO, Location=LOC)
+    assert isinstance(choose_strategy("DELETE", HUB, both), AsyncOperationPolling)
+    assert isinstance(choose_strategy("DELETE", HUB, resp(202, None, Location=LOC)), LocationPolling)
+    accepted = resp(201, {"properties": {"provisioningState": "Accepted"}})
+    assert isinstance(choose_strategy("PUT", HUB, accepted), ProvisioningStatePolling)
+    assert choose_strategy("PUT", HUB, resp(200, {"properties": {"provisioningState": "Succeeded"}})) is None
+    assert choose_strategy("DELETE", HUB, resp(204)) is None
+
+
+def test_azure_async_operation_then_final_get() -> None:
+    fake = FakeTime()
+    final = resp(200, {"name": "h", "properties": {"state": "Active"}})
+    running = resp(200, {"status": "Running"}, url=AAO)
+    script = Script({AAO: [running, running, resp(200, {"status": "Succeeded"}, url=AAO)], HUB: [final]})
+    initial = resp(201, {"properties": {"provisioningState": "Accepted"}}, Azure_AsyncOperation=AAO)
+    assert poller(script, fake).wait("PUT", HUB, initial) is final
+    assert script.fetched == [AAO, AAO, AAO, HUB]
+    assert fake.sleeps == [0.5, 0.75]
+
+
+def test_retry_after_on_a_status_response_wins() -> None:
+    fake = FakeTime()
+    script = Script(
+        {
+            AAO: [
+                resp(200, {"status": "Running"}, url=AAO, Retry_After="4"),
+                resp(200, {"status": "Succeeded"}, url=AAO),
+            ]
+        }
+    )
+    initial = resp(202, None, Azure_AsyncOperation=AAO, Retry_After="15")
+    assert poller(script, fake).wait("DELETE", HUB, initial) is None
+    assert fake.sleeps == [15.0, 4.0]
+
+
+def test_location_polling_until_a_non_202() -> None:
+    fake = FakeTime()
+    script = Script({LOC: [resp(202, None, url=LOC), resp(202, None, url=LOC), resp(204, None, url=LOC)]})
+    assert poller(script, fake).wait("DELETE", HUB, resp(202, None, Location=LOC)) is None
+    assert script.fetched == [LOC, LOC, LOC]
+
+
+def test_location_404_ends_a_delete() -> None:
+    fake = FakeTime()
+    script = Script({LOC: [resp(202, None, url=LOC), not_found()]})
+    assert poller(script, fake).wait("DELETE", HUB, resp(202, None, Location=LOC)) is None
+
+
+def test_provisioning_state_polling_returns_the_resource() -> None:
+    fake = FakeTime()
+    done = resp(200, {"properties": {"provisioningState": "Succeeded"}})
+    script = Script({HUB: [resp(200, {"properties": {"provisioningState": "Activating"}}), done]})
+    initial = resp(201, {"properties": {"provisioningState": "Accepted"}})
+    assert poller(script, fake).wait("PUT", HUB, initial) is done
+    assert fake.sleeps == [0.5]
+
+
+def test_failed_operation_carries_the_async_error_body() -> None:
+    fake = FakeTime()
+    error = {"code": 400123, "httpStatusCode": "BadRequest", "message": "Endpoint Name:x is invalid"}
+    script = Script({AAO: [resp(200, {"status": "Failed", "error": error}, url=AAO)]})
+    with pytest.raises(OperationFailedError) as info:
+        poller(script, fake).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
+    assert info.value.error == error and info.value.code == 400123
+    assert "Endpoint Name:x is invalid" in str(info.value) and "asyncinfo" not in str(info.value)
+
+
+def test_timeout_names_the_operation_url() -> None:
+    fake = FakeTime()
+    script = Script({AAO: [resp(200, {"status": "Running"}, url=AAO) for _ in range(100)]})
+    with pytest.raises(OperationTimeoutError) as info:
+        poller(script, fake, timeout=30.0).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
+    assert info.value.operation_url == AAO.split("?")[0]
+    assert "operationResults/op1" in str(info.value) and "Running" in str(info.value)
+    assert sum(fake.sleeps) <= 30.0
+
+
+def test_final_get_waits_out_a_brief_404_after_success() -> None:
+    fake = FakeTime()
+    final = resp(200, {"name": "h"})
+    script = Script(
+        {AAO: [resp(200, {"status": "Succeeded"}, url=AAO)], HUB: [not_found(), not_found(), final]}
+    )
+    assert poller(script, fake).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO)) is final
+    assert fake.sleeps == [0.5, 0.75]

@@ -1,0 +1,220 @@
+"""The client against the emulator over loopback: headers, error mapping, each fault recovered or reported."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
+from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.transport import USER_AGENT, Transport
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.server import EmulatorServer
+from iothub_provider.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    OperationFailedError,
+    PreconditionFailedError,
+    ServerError,
+    TransportError,
+)
+from tests.client.conftest import hub_body
+from tests.conftest import SUBSCRIPTION_ID
+
+
+def test_create_sends_auth_user_agent_and_one_client_request_id(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl
+) -> None:
+    control.clear_requests()
+    hub = api.put_hub(hub_ref, hub_body(), if_none_match="*", client_request_id="op-1")
+    assert hub["properties"]["state"] == "Active"
+    sent = control.requests()
+    assert [r["method"] for r in sent] == ["PUT", "GET", "GET"]  # PUT, operation status, final GET
+    for request in sent:
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        assert headers["user-agent"] == USER_AGENT
+        assert headers["x-ms-client-request-id"] == "op-1"
+        assert headers["authorization"].startswith("Bearer ")
+    assert {k.lower(): v for k, v in sent[0]["headers"].items()}["if-none-match"] == "*"
+
+
+def test_missing_hub_is_not_found_with_arm_code_and_request_id(api: IotHubApi, hub_ref: HubRef) -> None:
+    with pytest.raises(NotFoundError) as info:
+        api.get_hub(hub_ref)
+    assert info.value.code == "ResourceNotFound"
+    assert info.value.request_id
+    assert api.find_hub(hub_ref) is None
+
+
+def test_stale_etag_is_precondition_failed_with_numeric_code(api: IotHubApi, hub_ref: HubRef) -> None:
+    api.put_hub(hub_ref, hub_body())
+    with pytest.raises(PreconditionFailedError) as info:
+        api.put_hub(hub_ref, hub_body({"a": "b"}), if_match="AAAAAAAAAAE=")
+    assert info.value.status == 412 and info.value.code == 412001
+    assert "pulumi refresh" in str(info.value)
+
+
+def test_wrong_token_is_authentication_error_without_the_token(
+    emulator: EmulatorServer, hub_ref: HubRef
+) -> None:
+    from iothub_provider.client.settings import Settings
+
+    settings = Settings(
+        endpoint=emulator.url, subscription_id=SUBSCRIPTION_ID, access_token="wrong-token-xyz"
+    )
+    api = IotHubApi(Transport(settings, StaticToken("wrong-token-xyz")))
+    with pytest.raises(AuthenticationError) as info:
+        api.get_hub(hub_ref)
+    assert info.value.status == 401 and "wrong-token-xyz" not in str(info.value)
+
+
+def test_throttling_is_retried_after_retry_after(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    api.put_hub(hub_ref, hub_body())
+    control.add_fault(kind="throttle", method="GET", path="/IotHubs/hub-client-test", retry_after=2, count=2)
+    assert api.get_hub(hub_ref)["name"] == "hub-client-test"
+    assert sleeps == [2.0, 2.0]
+
+
+def test_transient_server_errors_are_retried(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.add_fault(kind="error", status=503, method="PUT", path="/IotHubs/hub-client-test", count=2)
+    assert api.put_hub(hub_ref, hub_body())["properties"]["state"] == "Active"
+    assert sleeps == [0.5, 1.0]
+
+
+def test_internal_error_that_persists_is_reported(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.add_fault(
+        kind="error", status=500, code=500019, method="GET", path="/IotHubs/hub-client-test", count=50
+    )
+    with pytest.raises(ServerError) as info:
+        api.get_hub(hub_ref)
+    assert info.value.code == 500019 and len(sleeps) == 5
+
+
+def test_dropped_connections_are_retried(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.add_fault(kind="drop", method="PUT", path="/IotHubs/hub-client-test", count=1)
+    assert api.put_hub(hub_ref, hub_body())["name"] == "hub-client-test"
+    assert sleeps == [0.5]
+
+
+def test_connection_refused_is_a_transport_error(hub_ref: HubRef, sleeps: list[float]) -> None:
+    from iothub_provider.client.retry import RetryPolicy
+    from iothub_provider.client.settings import Settings
+
+    settings = Settings(endpoint="http://127.0.0.1:9", access_token="t")
+    transport = Transport(settings, StaticToken("t"), retry=RetryPolicy(sleep=sleeps.append, max_attempts=2))
+    with pytest.raises(TransportError) as info:
+        IotHubApi(transport).get_hub(hub_ref)
+    assert "connection failed" in str(info.value) and isinstance(info.value.__cause__, Exception)
+    assert len(sleeps) == 1
+
+
+def test_not_active_is_waited_out(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    api.put_hub(hub_ref, hub_body())
+    group = ConsumerGroupRef(hub_ref, "events", "readers")
+    control.add_fault(kind="not_active", method="PUT", path="/ConsumerGroups/readers", count=3)
+    assert api.put_consumer_group(group)["name"] == "readers"
+    assert sleeps == [0.5, 0.75, 1.125]
+
+
+def test_async_failure_is_reported_with_its_error_body(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl
+) -> None:
+    control.add_fault(
+        kind="fail_operation",
+        method="PUT",
+        path="/IotHubs/hub-client-test",
+        code=400123,
+        message="Endpoint Name:blob is not reachable",
+    )
+    with pytest.raises(OperationFailedError) as info:
+        api.put_hub(hub_ref, hub_body())
+    assert info.value.code == 400123 and info.value.status == "Failed"
+    assert "Endpoint Name:blob is not reachable" in str(info.value)
+    assert "operationResults" in info.value.operation_url
+
+
+def test_get_404_after_put_is_waited_out(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.add_fault(kind="get_404_after_put", method="PUT", path="/IotHubs/hub-client-test", count=2)
+    assert api.put_hub(hub_ref, hub_body())["name"] == "hub-client-test"
+    assert sleeps == [0.5, 0.75]
+
+
+def test_polling_follows_the_operation_until_done(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.set_provisioning("polls", 3)
+    assert api.put_hub(hub_ref, hub_body())["properties"]["provisioningState"] == "Succeeded"
+    assert sleeps == [0.5, 0.75, 1.125]
+    assert api.delete_hub(hub_ref) is True
+    assert api.delete_hub(hub_ref) is False
+
+
+def test_operation_urls_off_the_endpoint_are_refused(api: IotHubApi) -> None:
+    with pytest.raises(ConfigurationError, match="refusing to send the ARM token"):
+        api.transport.request("GET", "https://evil.example/steal", client_request_id="x")
+
+
+def test_list_keys_and_consumer_groups(api: IotHubApi, hub_ref: HubRef) -> None:
+    api.put_hub(hub_ref, hub_body())
+    names = {p["keyName"] for p in api.list_keys(hub_ref)}
+    assert {"iothubowner", "service"} <= names
+    group = ConsumerGroupRef(hub_ref, "events", "analytics")
+    api.put_consumer_group(group)
+    assert {g["name"] for g in api.list_consumer_groups(group)} == {"$Default", "analytics"}
+    assert api.delete_consumer_group(group) is True
+    assert api.delete_consumer_group(group) is False
+    assert api.check_name_availability(SUBSCRIPTION_ID, hub_ref.name)["nameAvailable"] is False
+
+
+def test_four_concurrent_operations_share_one_session(api: IotHubApi, resource_group: str) -> None:
+    refs = [HubRef(SUBSCRIPTION_ID, resource_group, f"hub-par-{i}") for i in range(4)]
+    results: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def create(ref: HubRef) -> None:
+        try:
+            results[ref.name] = api.put_hub(ref, hub_body())["properties"]["state"]
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(ref,)) for ref in refs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert results == {ref.name: "Active" for ref in refs}
+
+
+def test_retry_after_on_a_delete_paces_the_polls(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    api.put_hub(hub_ref, hub_body())
+    control.set_provisioning("polls", 2, retry_after=2)
+    sleeps.clear()
+    assert api.delete_hub(hub_ref) is True
+    assert sleeps == [
+        2.0,
+        0.5,
+        0.75,
+    ]  # Retry-After of the 202 first, then the schedule (status polls carry none)
+    assert api.find_hub(hub_ref) is None
+
+
+def test_a_slow_response_is_waited_for(api: IotHubApi, hub_ref: HubRef, control: EmulatorControl) -> None:
+    control.add_fault(kind="delay", delay=0.2, method="PUT", path="/IotHubs/hub-client-test")
+    assert api.put_hub(hub_ref, hub_body())["name"] == "hub-client-test"

@@ -1,0 +1,90 @@
+"""Consumer groups: synchronous 200s, $Default, the body rule, the limit of 20, names and endpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator.conftest import Arm, hub_path
+
+CGS = hub_path("cg-hub") + "/eventHubEndpoints/events/ConsumerGroups"
+
+
+@pytest.fixture
+def hub(arm: Arm, resource_group: str) -> str:
+    arm.create_hub("cg-hub")
+    return "cg-hub"
+
+
+def test_create_get_list_delete(arm: Arm, hub: str) -> None:
+    created = arm.call("PUT", f"{CGS}/analytics", json={"properties": {"name": "analytics"}})
+    assert created.status_code == 200
+    body = created.json()
+    assert body["id"].endswith("/IotHubs/cg-hub/eventHubEndpoints/events/ConsumerGroups/analytics")
+    assert body["type"] == "Microsoft.Devices/IotHubs/EventHubEndpoints/ConsumerGroups"
+    assert body["properties"]["properties"] == {"name": "analytics"}
+    assert body["properties"]["created"].endswith(" GMT")
+    assert created.headers["ETag"] == body["etag"]
+    again = arm.call("PUT", f"{CGS}/analytics", json={"properties": {"name": "analytics"}})
+    assert again.status_code == 200 and again.json()["properties"]["created"] == body["properties"]["created"]
+    assert arm.call("GET", f"{CGS}/analytics").json() == body
+    listed = arm.call("GET", CGS).json()["value"]
+    assert [g["name"] for g in listed] == ["$Default", "analytics"]
+    deleted = arm.call("DELETE", f"{CGS}/analytics")
+    assert deleted.status_code == 200
+    missing = arm.call("GET", f"{CGS}/analytics")
+    assert missing.status_code == 404 and missing.json()["code"] == 404001
+    assert arm.call("DELETE", f"{CGS}/analytics").status_code == 404
+
+
+def test_body_is_required(arm: Arm, hub: str) -> None:
+    for body in (None, {}, {"properties": {}}, {"properties": {"name": ""}}):
+        response = arm.call("PUT", f"{CGS}/nobody", json=body)
+        assert response.status_code == 400
+        error = response.json()
+        assert error["code"] == 400007
+        assert error["message"].startswith(
+            "Consumer group name in the request body should not be null or empty."
+        )
+
+
+def test_default_group_is_present_and_undeletable(arm: Arm, hub: str) -> None:
+    assert arm.call("GET", f"{CGS}/$Default").json()["name"] == "$Default"
+    response = arm.call("DELETE", f"{CGS}/$Default")
+    assert response.status_code == 400 and response.json()["code"] == 400013
+
+
+def test_at_most_twenty_including_default(arm: Arm, hub: str) -> None:
+    for n in range(19):
+        assert arm.call("PUT", f"{CGS}/g{n}", json={"properties": {"name": f"g{n}"}}).status_code == 200
+    response = arm.call("PUT", f"{CGS}/one-too-many", json={"properties": {"name": "one-too-many"}})
+    assert response.status_code == 400 and response.json()["code"] == 400012
+    assert len(arm.call("GET", CGS).json()["value"]) == 20
+
+
+@pytest.mark.parametrize("name", ["with space", "x" * 51, "bad!char"])
+def test_name_rules(arm: Arm, hub: str, name: str) -> None:
+    response = arm.call("PUT", f"{CGS}/{name}", json={"properties": {"name": name}})
+    assert response.status_code == 400 and response.json()["code"] == 400008
+
+
+@pytest.mark.parametrize("name", ["a", "my.group_1-x", "x" * 50])
+def test_valid_names(arm: Arm, hub: str, name: str) -> None:
+    assert arm.call("PUT", f"{CGS}/{name}", json={"properties": {"name": name}}).status_code == 200
+
+
+def test_only_the_events_endpoint(arm: Arm, hub: str) -> None:
+    path = hub_path("cg-hub") + "/eventHubEndpoints/operationsMonitoringEvents/ConsumerGroups/x"
+    response = arm.call("PUT", path, json={"properties": {"name": "x"}})
+    assert response.status_code == 400 and response.json()["code"] == 400006
+
+
+def test_missing_hub_is_resource_not_found(arm: Arm, resource_group: str) -> None:
+    response = arm.call("GET", hub_path("no-hub") + "/eventHubEndpoints/events/ConsumerGroups")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "ResourceNotFound"
+
+
+def test_groups_go_with_their_hub(arm: Arm, hub: str) -> None:
+    arm.call("PUT", f"{CGS}/keep", json={"properties": {"name": "keep"}})
+    arm.call("DELETE", hub_path("cg-hub"))
+    arm.create_hub("cg-hub")
+    assert [g["name"] for g in arm.call("GET", CGS).json()["value"]] == ["$Default"]

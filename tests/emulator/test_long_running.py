@@ -1,0 +1,181 @@
+"""Long-running operations as Azure runs them: PUT 201 + Azure-AsyncOperation, DELETE 202 + Location."""
+
+from __future__ import annotations
+
+import time
+
+from iothub_provider.emulator.control import EmulatorControl
+from tests.conftest import SUBSCRIPTION_ID
+from tests.emulator.conftest import Arm, hub_path
+
+
+def test_create_answers_201_with_async_operation_only(arm: Arm, resource_group: str) -> None:
+    response = arm.create_hub("lro-hub")
+    assert response.status_code == 201
+    assert "Location" not in response.headers and "Retry-After" not in response.headers
+    aao = response.headers["Azure-AsyncOperation"]
+    assert aao.startswith(arm.url + "/subscriptions/")
+    assert "/providers/Microsoft.Devices/locations/westeurope/operationResults/" in aao
+    assert aao.endswith("api-version=2023-06-30&operationSource=other&asyncinfo")
+    body = response.json()
+    assert body["properties"]["provisioningState"] == "Accepted"
+    assert "hostName" not in body["properties"]
+    assert arm.call("GET", aao, api_version=None).json() == {"status": "Succeeded"}
+
+
+def test_progression_after_polls(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    control.set_provisioning("polls", 2)
+    aao = arm.create_hub("poll-hub").headers["Azure-AsyncOperation"]
+    during = arm.get_hub("poll-hub")["properties"]
+    assert (during["state"], during["provisioningState"]) == ("Activating", "Activating")
+    assert "hostName" not in during
+    assert [arm.call("GET", aao, api_version=None).json()["status"] for _ in range(3)] == [
+        "Running",
+        "Running",
+        "Succeeded",
+    ]
+    after = arm.get_hub("poll-hub")["properties"]
+    assert (after["state"], after["provisioningState"]) == ("Active", "Succeeded")
+    assert after["hostName"] == "poll-hub.azure-devices.net"
+
+
+def test_progression_after_seconds(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    control.set_provisioning("seconds", 0.3)
+    aao = arm.create_hub("timed-hub").headers["Azure-AsyncOperation"]
+    assert arm.call("GET", aao, api_version=None).json() == {"status": "Running"}
+    time.sleep(0.4)
+    assert arm.get_hub("timed-hub")["properties"]["state"] == "Active"
+    assert arm.call("GET", aao, api_version=None).json() == {"status": "Succeeded"}
+
+
+def test_writes_while_not_active_get_409002(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    control.set_provisioning("polls", 5)
+    arm.create_hub("busy-hub")
+    response = arm.call("PATCH", hub_path("busy-hub"), json={"tags": {"a": "b"}})
+    assert response.status_code == 409
+    assert response.json()["code"] == 409002
+    assert response.json()["message"].startswith(
+        "busy-hub is not currently in Active state. Try the request again after it is in Active state."
+    )
+    cg = arm.call(
+        "PUT",
+        hub_path("busy-hub") + "/eventHubEndpoints/events/ConsumerGroups/cg1",
+        json={"properties": {"name": "cg1"}},
+    )
+    assert cg.status_code == 409 and cg.json()["code"] == 409002
+
+
+def test_delete_answers_202_null_with_both_headers_then_location_finishes(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("del-hub")
+    control.set_provisioning("polls", 1)
+    response = arm.call("DELETE", hub_path("del-hub"))
+    assert response.status_code == 202
+    assert response.text == "null"
+    assert "Retry-After" not in response.headers
+    location = response.headers["Location"]
+    assert response.headers["Azure-AsyncOperation"] == location + "&asyncinfo"
+    during = arm.get_hub("del-hub")["properties"]
+    assert (during["state"], during["provisioningState"]) == ("Deleting", "Deleting")
+    running = arm.call("GET", location, api_version=None)
+    assert running.status_code == 202 and running.content == b""
+    done = arm.call("GET", location, api_version=None)
+    assert done.status_code == 200
+    assert arm.call("GET", hub_path("del-hub")).status_code == 404
+    assert arm.call("GET", response.headers["Azure-AsyncOperation"], api_version=None).json() == {
+        "status": "Succeeded"
+    }
+
+
+def test_retry_after_is_configurable(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    arm.create_hub("ra-hub")
+    control.set_provisioning("polls", 1, retry_after=2)
+    response = arm.call("DELETE", hub_path("ra-hub"))
+    assert response.headers["Retry-After"] == "2"
+    assert arm.call("GET", response.headers["Location"], api_version=None).headers["Retry-After"] == "2"
+
+
+def test_update_put_returns_200_and_reports_updating(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("upd-hub")
+    control.set_provisioning("polls", 1)
+    body = arm.get_hub("upd-hub")
+    body["sku"]["capacity"] = 2
+    response = arm.call("PUT", hub_path("upd-hub"), json=body)
+    assert response.status_code == 200
+    assert response.json()["properties"]["provisioningState"] == "Accepted"
+    assert arm.get_hub("upd-hub")["properties"]["state"] == "Updating"
+    aao = response.headers["Azure-AsyncOperation"]
+    assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
+    assert arm.call("GET", aao, api_version=None).json()["status"] == "Succeeded"
+    assert arm.get_hub("upd-hub")["sku"]["capacity"] == 2
+
+
+def test_failed_operation_reports_error_and_rolls_back(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    control.add_fault(kind="fail_operation", method="PUT", code=400123, message="Endpoint validation failed")
+    response = arm.create_hub("fail-hub")
+    status = arm.call("GET", response.headers["Azure-AsyncOperation"], api_version=None)
+    assert status.status_code == 200
+    body = status.json()
+    assert body["status"] == "Failed"
+    assert body["error"]["code"] == 400123 and body["error"]["httpStatusCode"] == "BadRequest"
+    assert "errorcode: IH400123." in body["error"]["message"]
+    assert arm.call("GET", hub_path("fail-hub")).status_code == 404
+
+
+def test_resource_group_delete_removes_its_hubs_asynchronously(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("rg-hub-1")
+    arm.create_hub("rg-hub-2")
+    control.set_provisioning("polls", 1)
+    response = arm.call(
+        "DELETE",
+        f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-test",
+        api_version="2021-04-01",
+    )
+    assert response.status_code == 202
+    location = response.headers["Location"]
+    assert arm.get_hub("rg-hub-1")["properties"]["state"] == "Deleting"
+    assert (
+        arm.call(
+            "PUT", hub_path("rg-hub-3"), json={"location": "westeurope", "sku": {"name": "S1"}}
+        ).status_code
+        == 409
+    )
+    assert arm.call("GET", location, api_version=None).status_code == 202
+    assert arm.call("GET", location, api_version=None).status_code == 200
+    assert arm.call("GET", hub_path("rg-hub-1")).json()["error"]["code"] == "ResourceGroupNotFound"
+    listed = arm.call("GET", f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs")
+    assert listed.json() == {"value": []}
+    assert (
+        arm.call(
+            "POST",
+            f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/checkNameAvailability",
+            json={"name": "rg-hub-1"},
+        ).json()["nameAvailable"]
+        is True
+    )
+
+
+def test_unknown_operation_is_404(arm: Arm) -> None:
+    path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/locations/westeurope/"
+    response = arm.call("GET", path + "operationResults/bm9wZQ==", params={"asyncinfo": ""})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "OperationNotFound"
+
+
+def test_provisioning_mode_applies_to_operations_accepted_afterwards(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    control.set_provisioning("polls", 5)
+    aao = arm.create_hub("early-hub").headers["Azure-AsyncOperation"]
+    control.set_provisioning("immediate")
+    arm.create_hub("late-hub")
+    assert arm.get_hub("late-hub")["properties"]["state"] == "Active"
+    assert arm.get_hub("early-hub")["properties"]["state"] == "Activating"
+    assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"

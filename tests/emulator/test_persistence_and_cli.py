@@ -1,0 +1,219 @@
+"""State survives restarts and kill -9; the command line starts, announces itself and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from iothub_provider.emulator.server import EmulatorServer
+from iothub_provider.emulator.settings import Settings
+from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
+from tests.emulator.conftest import Arm, hub_path
+
+READY = "iothub-emulator ready at "
+
+
+def _seed(server: EmulatorServer) -> Arm:
+    server.control.create_resource_group(SUBSCRIPTION_ID, RESOURCE_GROUP, LOCATION)
+    arm = Arm(server.url, server.token)
+    arm.create_hub("kept-hub")
+    cg = arm.call(
+        "PUT",
+        hub_path("kept-hub") + "/eventHubEndpoints/events/ConsumerGroups/kept",
+        json={"properties": {"name": "kept"}},
+    )
+    assert cg.status_code == 200
+    return arm
+
+
+def test_data_dir_survives_restart_and_in_flight_operations_finish(tmp_path: Path) -> None:
+    with EmulatorServer(token=TOKEN, data_dir=tmp_path) as first:
+        arm = _seed(first)
+        etag = arm.get_hub("kept-hub")["etag"]
+        keys = arm.call("POST", hub_path("kept-hub") + "/listkeys").json()
+        first.control.set_provisioning("polls", 2)
+        aao = arm.create_hub("pending-hub").headers["Azure-AsyncOperation"]
+        assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
+        old_url = first.url
+    with EmulatorServer(token=TOKEN, data_dir=tmp_path) as second:
+        arm = Arm(second.url, second.token)
+        assert arm.get_hub("kept-hub")["etag"] == etag
+        assert arm.call("POST", hub_path("kept-hub") + "/listkeys").json() == keys
+        groups = arm.call("GET", hub_path("kept-hub") + "/eventHubEndpoints/events/ConsumerGroups").json()
+        assert [g["name"] for g in groups["value"]] == ["$Default", "kept"]
+        assert arm.get_hub("pending-hub")["properties"]["state"] == "Activating"
+        moved = aao.replace(old_url, second.url)
+        assert arm.call("GET", moved, api_version=None).json()["status"] == "Running"
+        assert arm.call("GET", moved, api_version=None).json()["status"] == "Succeeded"
+        assert arm.get_hub("pending-hub")["properties"]["state"] == "Active"
+
+
+def _start(args: list[str], env_token: str | None = TOKEN) -> tuple[subprocess.Popen[str], str, list[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "IOTHUB_EMULATOR_TOKEN"}
+    if env_token is not None:
+        env["IOTHUB_EMULATOR_TOKEN"] = env_token
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iothub_provider.emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if line.startswith(READY):
+            return proc, line[len(READY) :].strip(), lines
+    proc.kill()
+    raise AssertionError(f"no ready line; stdout={lines} stderr={proc.stderr.read() if proc.stderr else ''}")
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_kill_9_then_restart_keeps_state_and_finishes_operations(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    proc, url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "2"])
+    processes.append(proc)
+    arm = Arm(url, TOKEN)
+    assert (
+        arm.call(
+            "PUT",
+            f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/{RESOURCE_GROUP}",
+            api_version="2021-04-01",
+            json={"location": LOCATION},
+        ).status_code
+        == 201
+    )
+    aao = arm.create_hub("crash-hub").headers["Azure-AsyncOperation"]
+    assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    again, new_url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "2"])
+    processes.append(again)
+    arm = Arm(new_url, TOKEN)
+    hub = arm.get_hub("crash-hub")
+    assert hub["properties"]["state"] == "Activating"
+    moved = aao.replace(url, new_url)
+    assert [arm.call("GET", moved, api_version=None).json()["status"] for _ in range(2)] == [
+        "Running",
+        "Succeeded",
+    ]
+    assert arm.get_hub("crash-hub")["properties"]["state"] == "Active"
+
+
+def test_sigterm_shuts_down_cleanly_and_keeps_data(
+    tmp_path: Path, processes: list[subprocess.Popen[str]]
+) -> None:
+    proc, url, lines = _start(["--data-dir", str(tmp_path)])
+    processes.append(proc)
+    assert lines == [f"{READY}{url}"]
+    arm = Arm(url, TOKEN)
+    arm.call(
+        "PUT",
+        f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-term",
+        api_version="2021-04-01",
+        json={"location": LOCATION},
+    )
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    again, url2, _ = _start(["--data-dir", str(tmp_path)])
+    processes.append(again)
+    assert (
+        Arm(url2, TOKEN)
+        .call("GET", f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-term", api_version="2021-04-01")
+        .status_code
+        == 200
+    )
+
+
+def test_generated_token_is_printed_and_enforced(processes: list[subprocess.Popen[str]]) -> None:
+    proc, url, lines = _start(["--in-memory"], env_token=None)
+    processes.append(proc)
+    assert lines[0].startswith("token: ") and lines[1] == f"{READY}{url}"
+    token = lines[0].split(" ", 1)[1]
+    list_path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
+    assert Arm(url, token).call("GET", list_path).status_code == 200
+    assert Arm(url, "not-it").call("GET", list_path).status_code == 401
+
+
+def test_help_explains_every_option() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "iothub_provider.emulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    for flag in (
+        "--host",
+        "--port",
+        "--data-dir",
+        "--in-memory",
+        "--token",
+        "IOTHUB_EMULATOR_TOKEN",
+        "--provisioning-delay",
+        "--provisioning-polls",
+        "--retry-after",
+        "--page-size",
+        "--skip-api-version-check",
+    ):
+        assert flag in result.stdout
+
+
+def test_main_rejects_bad_settings() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "iothub_provider.emulator", "--retry-after", "0", "--in-memory"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "retry_after" in result.stderr
+
+
+def test_settings_validate() -> None:
+    with pytest.raises(ValueError):
+        Settings(provisioning_mode="sometimes").validate()
+
+
+def test_fault_flag_is_active_from_the_start_and_after_reset(processes: list[subprocess.Popen[str]]) -> None:
+    proc, url, _ = _start(["--in-memory", "--fault", '{"kind": "throttle", "retry_after": 2}'])
+    processes.append(proc)
+    arm = Arm(url, TOKEN)
+    list_path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
+    first = arm.call("GET", list_path)
+    assert first.status_code == 429 and first.headers["Retry-After"] == "2"
+    assert arm.call("GET", list_path).status_code == 200
+    arm.call("POST", "/_emulator/reset", api_version=None)
+    assert arm.call("GET", list_path).status_code == 429
+
+
+def test_fault_flag_is_validated() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "iothub_provider.emulator", "--in-memory", "--fault", '{"kind": "nope"}'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "kind must be one of" in result.stderr

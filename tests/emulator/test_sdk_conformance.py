@@ -1,0 +1,177 @@
+"""Microsoft's azure-mgmt-iothub client, unmodified, against the emulator for every emulated operation."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.iothub import IotHubClient
+from azure.mgmt.iothub.models import (
+    EventHubProperties,
+    ExportDevicesRequest,
+    ImportDevicesRequest,
+    IotHubDescription,
+    IotHubProperties,
+    IotHubSkuInfo,
+    OperationInputs,
+    TagsResource,
+)
+
+from iothub_provider.emulator.control import EmulatorControl
+from tests.conftest import LOCATION, SUBSCRIPTION_ID
+from tests.emulator.conftest import make_client
+
+RG = "rg-test"
+
+
+def _description(partitions: int = 4, tags: dict[str, str] | None = None) -> IotHubDescription:
+    return IotHubDescription(
+        location=LOCATION,
+        sku=IotHubSkuInfo(name="S1", capacity=1),
+        tags=tags or {},
+        properties=IotHubProperties(
+            event_hub_endpoints={
+                "events": EventHubProperties(partition_count=partitions, retention_time_in_days=1)
+            }
+        ),
+    )
+
+
+def test_create_get_update_delete_hub(iothub_client: IotHubClient, resource_group: str) -> None:
+    ops = iothub_client.iot_hub_resource
+    hub = ops.begin_create_or_update(RG, "sdk-hub", _description(tags={"env": "dev"})).result()
+    assert hub.properties.state == "Active"
+    assert hub.properties.provisioning_state == "Succeeded"
+    assert hub.properties.host_name == "sdk-hub.azure-devices.net"
+    events = hub.properties.event_hub_endpoints["events"]
+    assert events.partition_ids == ["0", "1", "2", "3"] and events.path == "sdk-hub"
+    assert events.endpoint.startswith("sb://iothub-ns-sdk-hub-")
+    assert hub.additional_properties["subscriptionid"] == SUBSCRIPTION_ID
+    assert hub.additional_properties["resourcegroup"] == RG
+    assert hub.properties.authorization_policies is None
+
+    fetched = ops.get(RG, "sdk-hub")
+    assert fetched.etag == hub.etag and fetched.tags == {"env": "dev"}
+
+    fetched.sku.capacity = 3
+    updated = ops.begin_create_or_update(RG, "sdk-hub", fetched, if_match=fetched.etag).result()
+    assert updated.sku.capacity == 3 and updated.etag != fetched.etag
+
+    patched = ops.begin_update(RG, "sdk-hub", TagsResource(tags={"team": "iot"})).result()
+    assert patched.tags == {"team": "iot"}
+    assert patched.etag == ""
+
+    ops.begin_delete(RG, "sdk-hub").result()
+    with pytest.raises(ResourceNotFoundError):
+        ops.get(RG, "sdk-hub")
+
+
+def test_lists_keys_and_name_availability(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    ops = iothub_client.iot_hub_resource
+    control.set_settings(page_size=2)
+    for name in ("list-a", "list-b", "list-c"):
+        ops.begin_create_or_update(RG, name, _description()).result()
+    assert [h.name for h in ops.list_by_subscription()] == ["list-a", "list-b", "list-c"]
+    assert [h.name for h in ops.list_by_resource_group(RG)] == ["list-a", "list-b", "list-c"]
+
+    keys = list(ops.list_keys(RG, "list-a"))
+    assert [k.key_name for k in keys] == [
+        "iothubowner",
+        "service",
+        "device",
+        "registryRead",
+        "registryReadWrite",
+    ]
+    assert all(len(k.primary_key) == 44 and len(k.secondary_key) == 44 for k in keys)
+    owner = ops.get_keys_for_key_name(RG, "list-a", "iothubowner")
+    assert owner.primary_key == keys[0].primary_key
+    assert owner.rights == "RegistryWrite, ServiceConnect, DeviceConnect"
+
+    taken = ops.check_name_availability(OperationInputs(name="list-a"))
+    assert taken.name_available is False and taken.reason == "AlreadyExists"
+    free = ops.check_name_availability(OperationInputs(name="never-made"))
+    assert free.name_available is True
+
+
+def test_read_only_operations(iothub_client: IotHubClient, resource_group: str) -> None:
+    ops = iothub_client.iot_hub_resource
+    ops.begin_create_or_update(RG, "ro-hub", _description()).result()
+    stats = ops.get_stats(RG, "ro-hub")
+    assert stats.total_device_count == 0
+    skus = [s.sku.name for s in ops.get_valid_skus(RG, "ro-hub")]
+    assert skus == ["S1", "S2", "S3"]
+    quota = {q.name: q.max_value for q in ops.get_quota_metrics(RG, "ro-hub")}
+    assert quota["TotalMessages"] == 400_000
+
+
+def test_jobs(iothub_client: IotHubClient, resource_group: str) -> None:
+    ops = iothub_client.iot_hub_resource
+    ops.begin_create_or_update(RG, "job-hub", _description()).result()
+    export = ops.export_devices(
+        RG, "job-hub", ExportDevicesRequest(export_blob_container_uri="https://x/c", exclude_keys=True)
+    )
+    assert export.type == "export" and export.status == "completed"
+    imported = ops.import_devices(
+        RG,
+        "job-hub",
+        ImportDevicesRequest(input_blob_container_uri="https://x/i", output_blob_container_uri="https://x/o"),
+    )
+    jobs = list(ops.list_jobs(RG, "job-hub"))
+    assert [j.job_id for j in jobs] == [export.job_id, imported.job_id]
+    assert ops.get_job(RG, "job-hub", export.job_id).status == "completed"
+
+
+def test_consumer_groups(iothub_client: IotHubClient, resource_group: str) -> None:
+    ops = iothub_client.iot_hub_resource
+    ops.begin_create_or_update(RG, "cg-hub", _description()).result()
+    created = ops.create_event_hub_consumer_group(
+        RG, "cg-hub", "events", "analytics", {"properties": {"name": "analytics"}}
+    )
+    assert created.name == "analytics"
+    assert created.properties["properties"] == {"name": "analytics"}
+    assert "created" in created.properties
+    assert ops.get_event_hub_consumer_group(RG, "cg-hub", "events", "analytics").id == created.id
+    names = [g.name for g in ops.list_event_hub_consumer_groups(RG, "cg-hub", "events")]
+    assert names == ["$Default", "analytics"]
+    ops.delete_event_hub_consumer_group(RG, "cg-hub", "events", "analytics")
+    with pytest.raises(ResourceNotFoundError):
+        ops.get_event_hub_consumer_group(RG, "cg-hub", "events", "analytics")
+
+
+def test_async_failure_surfaces_as_http_response_error(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    control.add_fault(
+        kind="fail_operation",
+        method="PUT",
+        path="/IotHubs/doomed",
+        code=400123,
+        message="Endpoint validation failed",
+    )
+    poller = iothub_client.iot_hub_resource.begin_create_or_update(RG, "doomed", _description())
+    with pytest.raises(HttpResponseError) as caught:
+        poller.result()
+    assert caught.value.status_code == 200
+    assert caught.value.error is not None and caught.value.error.code == 400123
+
+
+def test_progression_by_polls_with_the_sdk(
+    emulator: object, resource_group: str, control: EmulatorControl
+) -> None:
+    control.set_provisioning("polls", 3)
+    client = make_client(control.url)
+    poller = client.iot_hub_resource.begin_create_or_update(RG, "slow-hub", _description())
+    hub = poller.result()
+    assert hub.properties.state == "Active"
+    polls = [r for r in control.requests() if "/operationResults/" in r["path"]]
+    assert len(polls) == 4  # three Running answers, then Succeeded
+    client.close()
+
+
+def test_older_api_version_client(emulator: object, resource_group: str, control: EmulatorControl) -> None:
+    client = make_client(control.url, api_version="2019-03-22")
+    client.iot_hub_resource.begin_create_or_update(RG, "old-api", _description()).result()
+    assert client.iot_hub_resource.get(RG, "old-api").name == "old-api"
+    assert {r["query"]["api-version"] for r in control.requests()} == {"2019-03-22"}
+    client.close()

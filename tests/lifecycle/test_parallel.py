@@ -1,0 +1,43 @@
+"""Independent steps run concurrently, as in the engine (the Python provider host serves four calls at once):
+several hubs and their consumer groups deploy and destroy correctly when their calls overlap."""
+
+from __future__ import annotations
+
+from iothub_provider import ConsumerGroup, IotHub
+from iothub_provider.emulator.control import EmulatorControl
+from tests.conftest import RESOURCE_GROUP
+from tests.harness.stack import SimulatedStack
+from tests.lifecycle.arm import Arm
+from tests.lifecycle.programs import BASE_HUB
+
+HUBS = [f"iot-parallel-{n}" for n in range(4)]
+GROUPS = ["analytics", "alerts"]
+
+
+def program() -> None:
+    for hub_name in HUBS:
+        hub = IotHub(hub_name, **{**BASE_HUB, "name": hub_name})
+        for group in GROUPS:
+            ConsumerGroup(f"{hub_name}-{group}", resource_group_name=RESOURCE_GROUP, hub_name=hub.name,
+                          name=group)
+
+
+def test_hubs_and_consumer_groups_deploy_concurrently(stack: SimulatedStack, control: EmulatorControl,
+                                                      arm: Arm) -> None:
+    parallel = SimulatedStack(stack.provider, project=stack.engine.project, stack="parallel",
+                              config=stack.config, parallel=True)
+    control.set_provisioning("seconds", 0.5)  # long enough for the creates to overlap
+
+    run = parallel.up(program)
+
+    assert run.deployment.max_in_flight > 1
+    assert sorted(op for op, _ in run.deployment.ops()) == ["create"] * (len(HUBS) * (1 + len(GROUPS)))
+    assert arm.hub_names(RESOURCE_GROUP) == HUBS
+    for hub_name in HUBS:
+        assert arm.consumer_groups(RESOURCE_GROUP, hub_name) == ["$Default", "alerts", "analytics"]
+        assert parallel.resource(hub_name).outputs["host_name"].startswith(hub_name)
+
+    control.set_provisioning("immediate")
+    parallel.destroy()
+
+    assert arm.hub_names(RESOURCE_GROUP) == []

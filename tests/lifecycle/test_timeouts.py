@@ -1,0 +1,66 @@
+"""An `up` cut off by the operation deadline leaves no orphan: the next `up` finds the hub it started.
+
+This module's provider is configured with a one-second `iothub:operationTimeout` (the Python host configures
+a provider once per process, so it gets its own process)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.server import EmulatorServer
+from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
+from tests.harness.engine import ProviderError
+from tests.harness.process import ProviderProcess
+from tests.harness.stack import SimulatedStack
+from tests.harness.wire import Secret
+from tests.lifecycle.arm import Arm
+from tests.lifecycle.conftest import PROJECT
+from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[ProviderProcess]:
+    with ProviderProcess(project=PROJECT) as process:
+        yield process
+
+
+@pytest.fixture
+def impatient_stack(provider: ProviderProcess, emulator: EmulatorServer,
+                    resource_group: str) -> SimulatedStack:
+    config: dict[str, str | Secret] = {
+        "iothub:armEndpoint": emulator.url,
+        "iothub:subscriptionId": SUBSCRIPTION_ID,
+        "iothub:accessToken": Secret(emulator.token),
+        "iothub:operationTimeout": "1",
+    }
+    return SimulatedStack(provider, project=PROJECT, stack="test", config=config)
+
+
+def wait_until_active(arm: Arm) -> None:
+    for _ in range(100):
+        live = arm.hub(RESOURCE_GROUP, HUB_NAME)
+        if live is not None and live["properties"]["state"] == "Active":
+            return
+        time.sleep(0.1)
+    raise AssertionError("the emulator never finished provisioning the hub")
+
+
+def test_create_past_its_deadline_converges_on_the_next_up(impatient_stack: SimulatedStack, arm: Arm,
+                                                           control: EmulatorControl) -> None:
+    control.set_provisioning("seconds", 2)
+
+    with pytest.raises(ProviderError, match="operationResults") as failure:
+        impatient_stack.up(hub_program(["analytics"]))
+
+    assert failure.value.method == "Create"
+    assert impatient_stack.state == {}
+    wait_until_active(arm)
+    run = impatient_stack.up(hub_program(["analytics"]))
+
+    assert run.deployment.ops() == [("create", HUB), ("create", group_resource("analytics"))]
+    assert arm.hub_names(RESOURCE_GROUP) == [HUB_NAME]
+    assert arm.consumer_groups(RESOURCE_GROUP, HUB_NAME) == ["$Default", "analytics"]

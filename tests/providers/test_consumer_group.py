@@ -1,0 +1,122 @@
+"""The consumer-group provider: check, and create/read/delete against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from iothub_provider import ConsumerGroupProvider, IotHubProvider
+from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
+from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.settings import Settings
+from iothub_provider.client.transport import Transport
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.server import EmulatorServer
+from iothub_provider.errors import ConflictError
+from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
+from tests.providers.conftest import hub_inputs
+
+HUB = HubRef(SUBSCRIPTION_ID, RESOURCE_GROUP, "hub-telemetry")
+
+
+def group_inputs(**overrides: Any) -> dict[str, Any]:
+    news = {
+        "resource_group_name": RESOURCE_GROUP,
+        "hub_name": HUB.name,
+        "name": "analytics",
+        "__provider": "p",
+    }
+    news.update(overrides)
+    return news
+
+
+def reasons(news: dict[str, Any]) -> dict[str, str]:
+    return {f.property: f.reason for f in ConsumerGroupProvider().check({}, news).failures}
+
+
+def test_check_defaults_the_endpoint() -> None:
+    result = ConsumerGroupProvider().check({}, group_inputs())
+    assert result.failures == [] and result.inputs["event_hub_endpoint_name"] == "events"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop", "words"),
+    [
+        ({"name": "$Default"}, "name", "exists on every hub"),
+        ({"name": "$default"}, "name", "exists on every hub"),
+        ({"name": "bad name"}, "name", "1-50 letters"),
+        ({"name": "x" * 51}, "name", "1-50 letters"),
+        ({"hub_name": "-hub"}, "hub_name", "not a valid IoT hub name"),
+        ({"event_hub_endpoint_name": "operationsMonitoringEvents"}, "event_hub_endpoint_name", "events"),
+        ({"resource_group_name": None}, "resource_group_name", "required"),
+    ],
+)
+def test_check_failures_name_the_property(overrides: dict[str, Any], prop: str, words: str) -> None:
+    news = {k: v for k, v in group_inputs(**overrides).items() if v is not None}
+    found = reasons(news)
+    assert prop in found and words in found[prop]
+
+
+def test_check_tolerates_an_unknown_hub_name() -> None:
+    assert reasons(group_inputs(hub_name=Unknown())) == {}
+
+
+@pytest.fixture
+def hub(configured: Settings) -> str:
+    result = IotHubProvider().create(IotHubProvider().check({}, hub_inputs()).inputs)
+    return result.id
+
+
+@pytest.fixture
+def outside(emulator: EmulatorServer, configured: Settings) -> IotHubApi:
+    return IotHubApi(Transport(configured, StaticToken(emulator.token)))
+
+
+def test_create_read_delete(groups: ConsumerGroupProvider, hub: str, outside: IotHubApi) -> None:
+    inputs = groups.check({}, group_inputs()).inputs
+    created = groups.create(inputs)
+    assert created.id == f"{hub}/eventHubEndpoints/events/ConsumerGroups/analytics"
+    assert created.outs is not None and created.outs["created"] and created.outs["name"] == "analytics"
+    assert created.outs["hub_name"] == HUB.name and created.outs["event_hub_endpoint_name"] == "events"
+    read = groups.read(created.id, created.outs)
+    assert read.id == created.id and read.outs is not None and read.outs["created"] == created.outs["created"]
+    groups.delete(created.id, created.outs)
+    assert [g["name"] for g in outside.list_consumer_groups(ConsumerGroupRef(HUB, "events", "x"))] == [
+        "$Default"
+    ]
+    groups.delete(created.id, created.outs)
+    assert groups.read(created.id, created.outs).id == ""
+
+
+def test_an_existing_group_is_not_taken_over_without_adopt(
+    groups: ConsumerGroupProvider, hub: str, outside: IotHubApi
+) -> None:
+    outside.put_consumer_group(ConsumerGroupRef(HUB, "events", "analytics"))
+    with pytest.raises(ConflictError, match="adopt=True"):
+        groups.create(groups.check({}, group_inputs()).inputs)
+    adopted = groups.create(groups.check({}, group_inputs(adopt=True)).inputs)
+    assert adopted.outs is not None and adopted.outs["name"] == "analytics"
+
+
+def test_group_is_gone_when_its_hub_is(groups: ConsumerGroupProvider, hub: str, outside: IotHubApi) -> None:
+    created = groups.create(groups.check({}, group_inputs()).inputs)
+    outside.delete_hub(HUB)
+    assert groups.read(created.id, created.outs or {}).id == ""
+    groups.delete(created.id, created.outs or {})
+
+
+def test_create_waits_while_the_hub_is_not_active(
+    groups: ConsumerGroupProvider, hub: str, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    control.add_fault(kind="not_active", method="PUT", path="/ConsumerGroups/analytics", count=2)
+    created = groups.create(groups.check({}, group_inputs()).inputs)
+    assert created.outs is not None and created.outs["created"]
+    assert sleeps == [0.5, 0.75]
+
+
+def test_read_by_id_alone(groups: ConsumerGroupProvider, hub: str) -> None:
+    created = groups.create(groups.check({}, group_inputs()).inputs)
+    read = groups.read(created.id, {})
+    assert read.outs is not None and read.outs["name"] == "analytics" and read.outs["hub_name"] == HUB.name

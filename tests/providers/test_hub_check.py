@@ -1,0 +1,181 @@
+"""check: every rule Azure would enforce, one failure per property with what to do; no calls made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from iothub_provider import IotHubProvider
+from iothub_provider.resources.hub_check import OWNER_TAG, generated_name
+from tests.providers.conftest import hub_inputs
+
+
+def failures(news: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, str]:
+    """All reasons per property, joined."""
+    result = IotHubProvider().check(olds or {}, news)
+    found: dict[str, str] = {}
+    for f in result.failures:
+        found[f.property] = f"{found[f.property]} | {f.reason}" if f.property in found else f.reason
+    return found
+
+
+def test_valid_inputs_are_normalised_floats_to_ints() -> None:
+    result = IotHubProvider().check({}, hub_inputs())
+    assert result.failures == []
+    assert result.inputs["sku"] == {"name": "S1", "capacity": 1}
+    assert result.inputs["partition_count"] == 2 and isinstance(result.inputs["partition_count"], int)
+    assert result.inputs["retention_days"] == 1
+
+
+def test_defaults_are_filled() -> None:
+    result = IotHubProvider().check(
+        {}, hub_inputs(partition_count=None, retention_days=None, sku={"name": "S1"})
+    )
+    assert result.inputs["partition_count"] == 4 and result.inputs["retention_days"] == 1
+    assert result.inputs["sku"]["capacity"] == 1
+    free = IotHubProvider().check({}, hub_inputs(partition_count=None, sku={"name": "F1"}))
+    assert free.inputs["partition_count"] == 2
+
+
+def test_missing_required_inputs_each_named() -> None:
+    found = failures({"pulumi_owner": "p/s/r"})
+    assert set(found) >= {"resource_group_name", "location", "sku"}
+    assert "westeurope" in found["location"] and "S1" in found["sku"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "prop", "words"),
+    [
+        ({"name": "-bad"}, "name", "not a valid IoT hub name"),
+        ({"name": "12345"}, "name", "not only digits"),
+        ({"resource_group_name": "rg."}, "resource_group_name", "not ending in '.'"),
+        ({"subscription_id": "abc"}, "subscription_id", "GUID"),
+        ({"sku": {"name": "S9"}}, "sku", "must be one of F1, S1"),
+        ({"sku": {"name": "S3", "capacity": 11.0}}, "sku", "between 1 and 10"),
+        ({"sku": {"name": "S1", "capacity": 1.5}}, "sku", "whole number"),
+        ({"sku": {"name": "F1", "capacity": 2.0}}, "sku", "between 1 and 1"),
+        ({"sku": {"name": "F1", "capacity": 1.0}, "partition_count": 4.0}, "partition_count", "F1"),
+        ({"partition_count": 64.0}, "partition_count", "between 2 and 32"),
+        ({"retention_days": 8.0}, "retention_days", "between 1 and 7"),
+        ({"min_tls_version": "1.0"}, "min_tls_version", "1.2"),
+        ({"public_network_access": "enabled"}, "public_network_access", "Enabled, Disabled"),
+        ({"disable_local_auth": "yes"}, "disable_local_auth", "true or false"),
+        ({"tags": {OWNER_TAG: "x"}}, "tags", "written by the provider"),
+        ({"tags": {"a/b": "x"}}, "tags", "without"),
+        ({"tags": {"n": 1.0}}, "tags", "string value"),
+        (
+            {"sku": {"name": "B1"}, "cloud_to_device": {"maxDeliveryCount": 10.0}},
+            "cloud_to_device",
+            "Basic tier",
+        ),
+        ({"cloud_to_device": {"maxDeliveryCount": 500.0}}, "cloud_to_device", "between 1 and 100"),
+        ({"cloud_to_device": {"defaultTtlAsIso8601": "1 hour"}}, "cloud_to_device", "ISO 8601"),
+        ({"cloud_to_device": {"max_delivery_count": 3.0}}, "cloud_to_device", "unknown key"),
+        (
+            {"ip_filter_rules": [{"filterName": "a", "action": "Allow", "ipMask": "10.0.0.0/8"}]},
+            "ip_filter_rules",
+            "Accept or Reject",
+        ),
+        (
+            {"ip_filter_rules": [{"filterName": "a", "action": "Accept", "ipMask": "nope"}]},
+            "ip_filter_rules",
+            "CIDR",
+        ),
+        (
+            {"network_rule_sets": {"defaultAction": "Deny"}},
+            "network_rule_sets",
+            "applyToBuiltInEventHubEndpoint",
+        ),
+        ({"identity": {"type": "UserAssigned"}}, "identity", "userAssignedIdentities"),
+        ({"storage_endpoints": {"other": {}}}, "storage_endpoints", "unknown key"),
+        ({"features": "All"}, "features", "DeviceManagement"),
+    ],
+)
+def test_each_rule_fails_on_its_property(overrides: dict[str, Any], prop: str, words: str) -> None:
+    found = failures(hub_inputs(**overrides))
+    assert prop in found, found
+    assert words in found[prop]
+
+
+def test_routing_rules() -> None:
+    routing = {
+        "endpoints": {
+            "eventHubs": [{"name": "events", "connectionString": "Endpoint=sb://x/;SharedAccessKey=k"}],
+            "storageContainers": [{"name": "cold"}],
+        },
+        "routes": [
+            {"name": "r1", "source": "Telemetry", "endpointNames": ["nowhere"], "isEnabled": True},
+            {"name": "r2", "source": "DeviceMessages", "endpointNames": ["events", "cold"], "isEnabled": 1},
+        ],
+        "fallbackRoute": {"source": "TwinChangeEvents", "endpointNames": ["events"], "isEnabled": True},
+    }
+    text = failures(hub_inputs(routing=routing))["routing"]
+    for words in (
+        "must match",
+        "containerName is required",
+        "source must be one of",
+        "'nowhere' is not",
+        "exactly one endpoint",
+        "isEnabled must be true or false",
+        "fallbackRoute.source",
+    ):
+        assert words in text, words
+
+
+def test_free_tier_routing_limits() -> None:
+    routes = [
+        {"name": f"r{i}", "source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True}
+        for i in range(6)
+    ]
+    found = failures(hub_inputs(sku={"name": "F1"}, partition_count=2.0, routing={"routes": routes}))
+    assert "at most 5 routes" in found["routing"]
+
+
+def test_valid_routing_passes() -> None:
+    routing = {
+        "endpoints": {
+            "serviceBusQueues": [{"name": "q1", "connectionString": "Endpoint=sb://x/;SharedAccessKey=k"}]
+        },
+        "routes": [{"name": "to-q", "source": "DeviceMessages", "endpointNames": ["q1"], "isEnabled": True}],
+        "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True},
+        "enrichments": [{"key": "k", "value": "v", "endpointNames": ["q1"]}],
+    }
+    assert failures(hub_inputs(routing=routing)) == {}
+
+
+def test_unknowns_are_tolerated_during_preview() -> None:
+    news = hub_inputs(
+        name=Unknown(),
+        location=Unknown(),
+        sku={"name": Unknown(), "capacity": 1.0},
+        tags={"env": Unknown()},
+        routing=Unknown(),
+        partition_count=Unknown(),
+    )
+    result = IotHubProvider().check({}, news)
+    assert result.failures == []
+    assert isinstance(result.inputs["name"], Unknown)
+
+
+def test_generated_name_is_stable_and_kept_from_olds() -> None:
+    first = IotHubProvider().check({}, hub_inputs(name=None)).inputs["name"]
+    again = IotHubProvider().check({}, hub_inputs(name=None)).inputs["name"]
+    assert first == again == generated_name("proj/dev/telemetry")
+    assert first.startswith("telemetry-") and len(first) == len("telemetry-") + 6
+    kept = IotHubProvider().check({"name": "older-name-1"}, hub_inputs(name=None)).inputs["name"]
+    assert kept == "older-name-1"
+    other_stack = IotHubProvider().check({}, hub_inputs(name=None, pulumi_owner="proj/prod/telemetry"))
+    assert other_stack.inputs["name"] != first
+
+
+def test_generated_names_are_valid_hub_names() -> None:
+    for owner in ("p/s/My_Hub!!", "p/s/" + "x" * 80, "p/s/---", "p/s/9"):
+        name = generated_name(owner)
+        assert failures(hub_inputs(name=name)) == {}, name
+
+
+def test_name_required_without_owner() -> None:
+    news = hub_inputs(name=None, pulumi_owner=None)
+    assert "name is required" in failures(news)["name"]

@@ -1,0 +1,322 @@
+"""The hub provider's methods called as the engine calls them, against the emulator over loopback."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from iothub_provider import IotHubProvider
+from iothub_provider.client import runtime
+from iothub_provider.client.api import HubRef, IotHubApi
+from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.runtime import Seams
+from iothub_provider.client.settings import Settings
+from iothub_provider.client.transport import Transport
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.server import EmulatorServer
+from iothub_provider.errors import (
+    HubOwnershipError,
+    NotFoundError,
+    OperationFailedError,
+    PreconditionFailedError,
+)
+from iothub_provider.resources.hub_check import OWNER_TAG
+from iothub_provider.resources.hub_model import SECRET_OUTPUTS
+from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
+from tests.providers.conftest import OWNER, hub_inputs
+
+REF = HubRef(SUBSCRIPTION_ID, RESOURCE_GROUP, "hub-telemetry")
+
+
+@pytest.fixture
+def outside(emulator: EmulatorServer, configured: Settings) -> IotHubApi:
+    """Someone else's client: changes made through it happen outside Pulumi."""
+    return IotHubApi(Transport(configured, StaticToken(emulator.token)))
+
+
+def create(hubs: IotHubProvider, **overrides: Any) -> tuple[str, dict[str, Any]]:
+    checked = hubs.check({}, hub_inputs(**overrides))
+    assert checked.failures == []
+    result = hubs.create(checked.inputs)
+    assert result.outs is not None
+    return result.id, result.outs
+
+
+def checked(hubs: IotHubProvider, olds: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    result = hubs.check(olds, hub_inputs(**overrides))
+    assert result.failures == []
+    return result.inputs
+
+
+def headers_of(request: dict[str, Any]) -> dict[str, str]:
+    return {k.lower(): v for k, v in request["headers"].items()}
+
+
+def test_create_returns_inputs_and_every_computed_value(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    assert hub_id == REF.path
+    assert outs["name"] == "hub-telemetry" and outs["sku"] == {"name": "S1", "capacity": 1}
+    assert outs["partition_count"] == 2 and outs["tags"] == {"env": "dev"}
+    assert outs["host_name"] == "hub-telemetry.azure-devices.net"
+    assert outs["event_hub_partition_ids"] == ["0", "1"] and outs["event_hub_path"] == "hub-telemetry"
+    assert outs["event_hub_endpoint"].startswith("sb://")
+    assert outs["provisioning_state"] == "Succeeded" and outs["state"] == "Active" and outs["etag"]
+    assert outs["owner_connection_string"].startswith("HostName=hub-telemetry.azure-devices.net;")
+    assert outs["event_hub_connection_string"].startswith("Endpoint=sb://")
+    assert outside.get_hub(REF)["tags"] == {"env": "dev", OWNER_TAG: OWNER}
+
+
+def test_create_puts_with_if_none_match(hubs: IotHubProvider, control: EmulatorControl) -> None:
+    control.clear_requests()
+    create(hubs)
+    puts = [r for r in control.requests() if r["method"] == "PUT"]
+    assert len(puts) == 1 and headers_of(puts[0])["if-none-match"] == "*"
+
+
+def test_secrets_only_in_secret_outputs(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    _, outs = create(hubs)
+    keys = [p[k] for p in outside.list_keys(REF) for k in ("primaryKey", "secondaryKey")]
+    plain = repr({k: v for k, v in outs.items() if k not in SECRET_OUTPUTS})
+    assert keys and not any(key in plain for key in keys)
+    assert any(key in repr(outs["shared_access_policies"]) for key in keys)
+
+
+def test_update_keeps_what_was_changed_elsewhere(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl
+) -> None:
+    hub_id, outs = create(hubs)
+    live = outside.get_hub(REF)
+    policies = outside.list_keys(REF) + [{"keyName": "monitoring", "rights": "RegistryRead"}]
+    body = {
+        "location": live["location"],
+        "sku": {"name": "S1", "capacity": 1},
+        "tags": {**live["tags"], "team": "ops"},
+        "properties": {**live["properties"], "authorizationPolicies": policies},
+    }
+    outside.put_hub(REF, body, if_match=live["etag"])
+
+    refreshed = hubs.read(hub_id, outs)  # pulumi refresh: takes the new etag, no managed drift
+    assert refreshed.outs is not None and refreshed.outs["etag"] != outs["etag"]
+    news = checked(hubs, refreshed.inputs or {}, sku={"name": "S2", "capacity": 2.0})
+    assert hubs.diff(hub_id, refreshed.outs, news).changes is True
+    control.clear_requests()
+    updated = hubs.update(hub_id, refreshed.outs, news).outs
+    assert updated is not None and updated["sku"] == {"name": "S2", "capacity": 2}
+
+    after = outside.get_hub(REF)
+    assert after["sku"]["name"] == "S2"
+    assert after["tags"] == {"env": "dev", "team": "ops", OWNER_TAG: OWNER}
+    assert "monitoring" in {p["keyName"] for p in outside.list_keys(REF)}
+    put = next(r for r in control.requests() if r["method"] == "PUT")
+    assert headers_of(put)["if-match"] == refreshed.outs["etag"]
+
+
+def test_update_with_a_stale_etag_fails_and_says_refresh(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    live = outside.get_hub(REF)
+    outside.patch_hub_tags(REF, {**live["tags"], "changed": "elsewhere"})
+    news = checked(hubs, {}, sku={"name": "S2", "capacity": 1.0})
+    with pytest.raises(PreconditionFailedError) as info:
+        hubs.update(hub_id, outs, news)
+    assert "pulumi refresh" in str(info.value) and info.value.code == 412001
+    assert outside.get_hub(REF)["sku"]["name"] == "S1"
+
+
+def test_stale_etag_is_harmless_when_the_hub_already_matches(
+    hubs: IotHubProvider, outside: IotHubApi
+) -> None:
+    hub_id, outs = create(hubs)
+    live = outside.get_hub(REF)
+    outside.put_hub(
+        REF,
+        {**{k: live[k] for k in ("location", "tags", "properties")}, "sku": {"name": "S2", "capacity": 1}},
+    )
+    updated = hubs.update(hub_id, outs, checked(hubs, {}, sku={"name": "S2", "capacity": 1.0})).outs
+    assert updated is not None and updated["sku"] == {"name": "S2", "capacity": 1}
+    assert updated["etag"] == outside.get_hub(REF)["etag"] != outs["etag"]
+
+
+def test_tag_only_change_is_a_patch_that_keeps_foreign_tags(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl
+) -> None:
+    hub_id, outs = create(hubs, tags={"env": "dev", "cost": "a"})
+    outside.patch_hub_tags(REF, {**outside.get_hub(REF)["tags"], "team": "ops"})
+    refreshed = hubs.read(hub_id, outs).outs
+    assert refreshed is not None
+    control.clear_requests()
+    news = checked(hubs, {}, tags={"env": "prod"})
+    updated = hubs.update(hub_id, refreshed, news).outs
+    assert updated is not None and updated["tags"] == {"env": "prod"}
+    assert [r["method"] for r in control.requests() if r["method"] in ("PUT", "PATCH")] == ["PATCH"]
+    assert outside.get_hub(REF)["tags"] == {"env": "prod", "team": "ops", OWNER_TAG: OWNER}
+    assert updated["etag"]
+
+
+def test_refresh_sees_drift_and_returns_inputs(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    live = outside.get_hub(REF)
+    body = {
+        "location": live["location"],
+        "sku": {"name": "S1", "capacity": 3},
+        "tags": live["tags"],
+        "properties": {
+            **live["properties"],
+            "eventHubEndpoints": {"events": {"partitionCount": 2, "retentionTimeInDays": 5}},
+        },
+    }
+    outside.put_hub(REF, body)
+    result = hubs.read(hub_id, outs)
+    assert result.id == hub_id and result.outs is not None and result.inputs is not None
+    assert result.outs["sku"] == {"name": "S1", "capacity": 3} and result.outs["retention_days"] == 5
+    assert result.inputs["retention_days"] == 5 and "etag" not in result.inputs
+    assert result.outs["owner_connection_string"] == outs["owner_connection_string"]
+    assert hubs.diff(hub_id, result.outs, checked(hubs, result.inputs)).changes is True
+
+
+def test_refresh_of_a_deleted_hub_drops_it(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    outside.delete_hub(REF)
+    result = hubs.read(hub_id, outs)
+    assert result.id == "" and result.outs == {}
+
+
+def test_update_of_a_deleted_hub_says_refresh(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    outside.delete_hub(REF)
+    with pytest.raises(NotFoundError, match="pulumi refresh"):
+        hubs.update(hub_id, outs, checked(hubs, {}, retention_days=2.0))
+
+
+def test_delete_is_idempotent(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    hub_id, outs = create(hubs)
+    hubs.delete(hub_id, outs)
+    assert outside.find_hub(REF) is None
+    hubs.delete(hub_id, outs)
+
+
+def test_read_only_reference_by_id(hubs: IotHubProvider) -> None:
+    hub_id, _ = create(hubs, retention_days=3.0)
+    result = hubs.read(hub_id, {"__provider": "x"})
+    assert result.outs is not None
+    assert result.outs["retention_days"] == 3 and result.outs["location"] == "westeurope"
+    assert result.outs["tags"] == {"env": "dev"} and result.outs["host_name"]
+
+
+def test_a_create_cut_off_half_way_converges(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl, configured: Settings
+) -> None:
+    runtime.configure(configured, Seams())  # the abandoned create finishes on the server's clock: really wait
+    control.set_provisioning("seconds", 0.3)
+    body = {
+        "location": "westeurope",
+        "sku": {"name": "S1", "capacity": 1},
+        "tags": {"env": "dev", OWNER_TAG: OWNER},
+        "properties": {"eventHubEndpoints": {"events": {"partitionCount": 2, "retentionTimeInDays": 1}}},
+    }
+    outside.transport.request(
+        "PUT",
+        outside.transport.url(REF.path),
+        client_request_id="killed",
+        body=body,
+        headers={"If-None-Match": "*"},
+    )  # accepted, then the process died
+    _, outs = create(hubs, retention_days=2.0)
+    assert outs["state"] == "Active" and outs["retention_days"] == 2
+    assert [h["name"] for h in outside.list_hubs(SUBSCRIPTION_ID, RESOURCE_GROUP)] == ["hub-telemetry"]
+
+
+def test_a_hub_someone_else_owns_is_never_taken_over(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    body = {"location": "westeurope", "sku": {"name": "S1", "capacity": 1}, "tags": {"team": "other"}}
+    outside.put_hub(REF, body)
+    with pytest.raises(HubOwnershipError) as info:
+        create(hubs)
+    assert "adopt=True" in str(info.value) and "IotHub.get" in str(info.value)
+    assert outside.get_hub(REF)["tags"] == {"team": "other"}
+
+
+def test_if_none_match_guards_the_race_after_the_existence_check(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl
+) -> None:
+    outside.put_hub(REF, {"location": "westeurope", "sku": {"name": "S1", "capacity": 1}, "tags": {}})
+    control.add_fault(
+        kind="error", status=404, code="ResourceNotFound", method="GET", path="/IotHubs/hub-telemetry"
+    )
+    with pytest.raises(HubOwnershipError):
+        create(hubs)
+    statuses = [(r["method"], r["status"]) for r in control.requests() if r["method"] in ("PUT",)]
+    assert statuses[-1] == ("PUT", 412)
+
+
+def test_adopt_takes_an_existing_hub_and_keeps_its_other_settings(
+    hubs: IotHubProvider, outside: IotHubApi
+) -> None:
+    body = {
+        "location": "westeurope",
+        "sku": {"name": "S1", "capacity": 1},
+        "tags": {"team": "other"},
+        "properties": {
+            "eventHubEndpoints": {"events": {"partitionCount": 2, "retentionTimeInDays": 1}},
+            "authorizationPolicies": [{"keyName": "legacy", "rights": "ServiceConnect"}],
+        },
+    }
+    outside.put_hub(REF, body)
+    _, outs = create(hubs, adopt=True, sku={"name": "S1", "capacity": 2.0})
+    assert outs["sku"] == {"name": "S1", "capacity": 2}
+    live = outside.get_hub(REF)
+    assert live["tags"] == {"team": "other", "env": "dev", OWNER_TAG: OWNER}
+    assert "legacy" in {p["keyName"] for p in outside.list_keys(REF)}
+
+
+def test_adopt_refuses_a_hub_that_would_need_replacing(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    outside.put_hub(REF, {"location": "northeurope", "sku": {"name": "S1", "capacity": 1}})
+    with pytest.raises(HubOwnershipError, match="location"):
+        create(hubs, adopt=True)
+
+
+def test_a_create_whose_operation_fails_leaves_no_hub(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl
+) -> None:
+    control.add_fault(
+        kind="fail_operation",
+        method="PUT",
+        path="/IotHubs/hub-telemetry",
+        code=400123,
+        message="Endpoint Name:cold is not reachable",
+    )
+    with pytest.raises(OperationFailedError, match="cold is not reachable"):
+        create(hubs)
+    assert outside.find_hub(REF) is None
+
+
+def test_four_concurrent_creates_through_one_provider(hubs: IotHubProvider, control: EmulatorControl) -> None:
+    control.set_provisioning("polls", 2)
+    results: dict[str, str] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            results[f"hub-par-{i}"] = create(hubs, name=f"hub-par-{i}", pulumi_owner=f"p/s/h{i}")[1]["state"]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert results == {f"hub-par-{i}": "Active" for i in range(4)}
+
+
+def test_faults_during_a_provider_update_are_recovered(
+    hubs: IotHubProvider, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    hub_id, outs = create(hubs)
+    control.add_fault(kind="throttle", method="GET", path="/IotHubs/hub-telemetry", retry_after=3)
+    control.add_fault(kind="not_active", method="PUT", path="/IotHubs/hub-telemetry", count=2)
+    control.add_fault(kind="drop", method="POST", path="/listkeys")
+    updated = hubs.update(hub_id, outs, checked(hubs, {}, retention_days=4.0)).outs
+    assert updated is not None and updated["retention_days"] == 4
+    assert 3.0 in sleeps and 0.5 in sleeps and 0.75 in sleeps
