@@ -107,7 +107,8 @@ def _declared_outputs() -> dict[str, Any]:
 
 
 def _secret_options(opts: ResourceOptions | None, **extra: Any) -> ResourceOptions:
-    own = ResourceOptions(additional_secret_outputs=list(model.SECRET_OUTPUTS), **extra)
+    secret = [*model.SECRET_OUTPUTS, *model.SECRET_INPUTS]
+    own = ResourceOptions(additional_secret_outputs=secret, **extra)
     return ResourceOptions.merge(opts, own)
 
 

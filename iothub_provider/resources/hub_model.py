@@ -41,6 +41,8 @@ SECRET_OUTPUTS = (
     "service_connection_string",
     "event_hub_connection_string",
 )
+# Inputs that may hold connection strings with keys (routing endpoints, file-upload storage): kept secret too.
+SECRET_INPUTS = ("routing", "storage_endpoints")
 COMPUTED_OUTPUTS = (
     "id",
     "etag",

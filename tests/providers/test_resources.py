@@ -88,7 +88,12 @@ def test_outputs_are_attributes(mocks: Recorder) -> Any:
 def test_keys_are_declared_secret_and_user_options_kept() -> None:
     opts = _secret_options(pulumi.ResourceOptions(protect=True, additional_secret_outputs=["etag"]))
     assert opts.protect is True
-    assert set(opts.additional_secret_outputs or []) == {"etag", *SECRET_OUTPUTS}
+    assert set(opts.additional_secret_outputs or []) == {
+        "etag",
+        "routing",
+        "storage_endpoints",
+        *SECRET_OUTPUTS,
+    }
 
 
 def test_args_and_keywords_together_are_refused() -> None:
