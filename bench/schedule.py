@@ -30,12 +30,13 @@ def sdk(_reads: int, _elapsed: float) -> float:
     return SDK_INTERVAL
 
 
-def candidate(_reads: int, elapsed: float) -> float:
-    """Wait 10% of the time already spent plus 0.9 s, and never step over a multiple of 30 s, so the
-    overshoot stays under 10% + 1 s and no poll comes later than azure-core's 30 s default would."""
-    wait = 0.1 * elapsed + 0.9
-    next_grid = (math.floor(elapsed / SDK_INTERVAL) + 1) * SDK_INTERVAL
-    return min(wait, next_grid - elapsed) if next_grid - elapsed > 0.05 else wait
+def candidate(reads: int, elapsed: float) -> float:
+    """Our growth, but never more than 10% of the time already spent plus 0.9 s, and never past the
+    next multiple of 30 s: the overshoot stays under 10% + 1 s and no read comes later than
+    azure-core's 30 s default would make it."""
+    wait = min(poll_interval(reads), 0.1 * elapsed + 0.9)
+    to_grid = (math.floor(elapsed / SDK_INTERVAL) + 1) * SDK_INTERVAL - elapsed
+    return min(wait, to_grid) if to_grid > 0.05 else wait
 
 
 def read_times(next_wait: NextWait, first_delay: float = 0.0, horizon: float = HORIZON) -> list[float]:

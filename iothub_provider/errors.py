@@ -61,10 +61,23 @@ class CredentialError(IotHubProviderError):
 class TransportError(IotHubProviderError):
     """No usable HTTP response came back: connection refused or reset, read timeout, TLS failure."""
 
-    def __init__(self, message: str, *, method: str, url: str) -> None:
-        super().__init__(f"{method} {url}: {message}")
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        retryable: bool = True,
+        client_request_id: str | None = None,
+    ) -> None:
+        tail = f" [x-ms-client-request-id: {client_request_id}]" if client_request_id else ""
+        super().__init__(f"{method} {url}: {message}{tail}")
         self.method = method
         self.url = url
+        self.client_request_id = client_request_id
+        """No response, so no x-ms-request-id: the id every attempt of the operation was sent with."""
+        self.retryable = retryable
+        """False when another attempt cannot help (a certificate that fails verification)."""
 
 
 class ArmError(IotHubProviderError):

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from iothub_provider.client.settings import Settings
-from iothub_provider.errors import CredentialError
+from iothub_provider.client.settings import Settings, is_loopback
+from iothub_provider.errors import ConfigurationError, CredentialError
 
 TokenProvider = Callable[[], str]
 
@@ -68,4 +69,9 @@ def token_provider_for(settings: Settings) -> TokenProvider:
     """A static token when one is configured, otherwise DefaultAzureCredential for the settings' cloud."""
     if settings.access_token:
         return StaticToken(settings.access_token)
+    if is_loopback(urlsplit(settings.endpoint).hostname or ""):
+        raise ConfigurationError(
+            f"no access token for the local endpoint {settings.endpoint}: set iothub:accessToken (or "
+            "IOTHUB_ACCESS_TOKEN) to the emulator's token; Azure credentials never go to a local endpoint"
+        )
     return IdentityToken(settings)

@@ -7,6 +7,7 @@ What is retried, per single ARM request:
 | 429 ThrottledError | yes | yes (not processed) |
 | 500, 502, 503, 504 ServerError | yes | no |
 | TransportError (refused, reset, timeout) | yes | no |
+| TransportError: certificate failed verification | never | never |
 | 409 code 409002 NotActiveError | yes, until the operation deadline | yes, same |
 | any other 4xx (400, 401, 403, 404, 409, 412) | never: it will not change by waiting | never |
 
@@ -16,15 +17,13 @@ How long to wait before the next attempt:
   ``retry_after_cap`` (60 s).
 - Otherwise transient failures back off exponentially with jitter: nominal 0.5, 1, 2, 4, 8 s (cap 20 s), each
   multiplied by a factor drawn from [0.5, 1.0] so four parallel provider calls do not retry in lockstep.
-- 409002 (hub not Active) waits on the polling curve of ``iothub_provider.client.polling`` (0.5 s growing by
-1.5x to
-  10 s), because it ends when the hub's own operation ends, not when a server recovers.
+- 409002 (hub not Active) waits on the polling curve of ``iothub_provider.client.polling`` (0.5 s growing
+  by 1.5x to 10 s), because it ends when the hub's own operation ends, not when a server recovers.
 
 When to give up:
 
-- transient failures: after ``max_attempts`` (6) attempts, or when the next sleep would cross ``budget`` (120
-s)
-  counted from the first attempt, whichever comes first; then the last error is raised as it is.
+- transient failures: after ``max_attempts`` (6) attempts, or when the next sleep would cross ``budget``
+  (120 s) counted from the first attempt, whichever comes first; then the last error is raised as it is.
 - 409002: when the next sleep would cross ``not_active_budget`` (the operation deadline, 30 min by default).
 
 ``sleep`` and ``random`` are injectable so tests record the exact schedule without waiting.
@@ -110,7 +109,7 @@ def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
         return False
     if isinstance(exc, ServerError):
         return exc.status in TRANSIENT_SERVER_STATUSES
-    return isinstance(exc, TransportError)
+    return isinstance(exc, TransportError) and exc.retryable
 
 
 def _exception(state: RetryCallState) -> BaseException | None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import requests
 
 from iothub_provider import __version__
 from iothub_provider.client.auth import TokenProvider
@@ -28,10 +28,14 @@ from iothub_provider.client.settings import Settings, is_loopback
 from iothub_provider.client.wire import ArmResponse, error_from_response, redact_url
 from iothub_provider.errors import ConfigurationError, TransportError
 
+if TYPE_CHECKING:
+    import requests
+
 log = logging.getLogger("iothub_provider.http")
 
 USER_AGENT = f"iothub-provider/{__version__}"
 CONNECT_TIMEOUT = 10.0
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\][^'\")]*")
 READ_TIMEOUT = 60.0
 
 
@@ -40,22 +44,55 @@ def new_client_request_id() -> str:
     return str(uuid.uuid4())
 
 
+def _reason(exc: Exception) -> str:
+    """A short cause ("[Errno 111] Connection refused") instead of urllib3's long nested message."""
+    match = _ERRNO_RE.search(str(exc))
+    return f"{type(exc).__name__}: {match.group(0)}" if match else type(exc).__name__
+
+
 @contextlib.contextmanager
-def map_requests_errors(method: str, url: str) -> Iterator[None]:
+def map_requests_errors(method: str, url: str, client_request_id: str | None = None) -> Iterator[None]:
     """The single place where ``requests`` exceptions are translated; the most specific match wins."""
-    shown = redact_url(url)
+    import requests  # deferred: a preview (check and diff only) never needs it
+
+    shown, crid = redact_url(url), client_request_id
     try:
         yield
     except requests.exceptions.SSLError as exc:
         raise TransportError(
-            f"TLS verification failed ({type(exc).__name__})", method=method, url=shown
+            f"TLS verification failed ({_reason(exc)})",
+            method=method,
+            url=shown,
+            retryable=not _certificate_refused(exc),
+            client_request_id=crid,
         ) from exc
     except requests.exceptions.Timeout as exc:
-        raise TransportError(f"timed out ({type(exc).__name__})", method=method, url=shown) from exc
+        raise TransportError(
+            f"timed out ({_reason(exc)})", method=method, url=shown, client_request_id=crid
+        ) from exc
     except requests.exceptions.ConnectionError as exc:
-        raise TransportError(f"connection failed ({type(exc).__name__})", method=method, url=shown) from exc
+        raise TransportError(
+            f"connection failed ({_reason(exc)})", method=method, url=shown, client_request_id=crid
+        ) from exc
     except requests.exceptions.RequestException as exc:
-        raise TransportError(f"request failed ({type(exc).__name__})", method=method, url=shown) from exc
+        raise TransportError(
+            f"request failed ({_reason(exc)})", method=method, url=shown, client_request_id=crid
+        ) from exc
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """The server's certificate failed verification (it will fail the same way on every attempt)."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(item))
+        pending += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 class Transport:
@@ -82,11 +119,14 @@ class Transport:
 
     @property
     def session(self) -> requests.Session:
+        import requests
+
         with self._lock:
             if self._session is None:
                 session = requests.Session()
                 session.verify = True
-                session.trust_env = True
+                # Proxies from the environment apply to Azure, never to an emulator on loopback.
+                session.trust_env = not is_loopback(self._origin[1])
                 adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
@@ -141,7 +181,7 @@ class Transport:
         if body is not None:
             all_headers["Content-Type"] = "application/json"
             data = json.dumps(body)
-        with map_requests_errors(method, url):
+        with map_requests_errors(method, url, client_request_id):
             raw = self.session.request(
                 method,
                 url,

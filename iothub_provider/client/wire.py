@@ -2,8 +2,8 @@
 
 Error bodies come in two shapes and both are accepted, with ``code`` a number or a string:
 
-- ARM envelope (front door, not found, auth, throttling): ``{"error": {"code": "ResourceNotFound", "message":
-...}}``
+- ARM envelope (front door, not found, auth, throttling):
+  ``{"error": {"code": "ResourceNotFound", "message": ...}}``
 - IoT Hub RP ``ErrorDetails`` (not enveloped; production sends ``code`` as a number):
   ``{"code": 409002, "httpStatusCode": "Conflict", "message": "... errorcode: IH409002."}``
 

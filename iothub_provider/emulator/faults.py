@@ -116,7 +116,11 @@ class Faults:
             return [{**asdict(r), "exhausted": r.exhausted} for r in self._rules]
 
     def take(self, method: str, path: str, kinds: tuple[str, ...]) -> list[FaultRule]:
-        """Rules of these kinds that fire for this request (each match counts toward ``after``)."""
+        """Rules of these kinds that fire for this request (each match counts toward ``after``).
+
+        Slow responses stack; of the rules that answer instead of the server, only the first fires, so each
+        such rule answers requests of its own and ``fired`` counts answers actually given.
+        """
         fired: list[FaultRule] = []
         with self._lock:
             for rule in self._rules:
@@ -126,6 +130,8 @@ class Faults:
                 if rule.matched > rule.after:
                     rule.fired += 1
                     fired.append(rule)
+                    if rule.kind != "delay":
+                        break
         return fired
 
     def take_failure(self, method: str, path: str) -> FaultRule | None:

@@ -8,6 +8,15 @@ Usage, in the style of pulumi-azure-native::
 Without ``name`` the hub is named after the resource plus a stable six-character suffix. ``adopt=True`` takes
 an existing hub under management (settings the program does not declare are kept); ``IotHub.get(...)`` reads
 a hub without managing it (``opts.import_`` cannot work for dynamic providers, pulumi/pulumi#16175).
+
+Adopting, deliberately: set ``adopt=True`` and the hub's current ``name`` and ``resource_group_name``; its
+location and partition count must match the program (they cannot change in place). The provider writes its
+owner tag (``pulumi-iothub-owner``) and from then on manages only what the program declares. Without
+``adopt``, create refuses any existing hub that lacks this resource's owner tag.
+
+Secrets: ``shared_access_policies`` and the owner, service and Event Hub-compatible connection strings are
+secret outputs, as are ``routing`` and ``storage_endpoints`` (their connection strings carry keys; pass those
+inputs as ``pulumi.Output.secret(...)`` too so the inputs are encrypted in state as well).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from iothub_provider.resources import validation as v
+from iothub_provider.resources.routing_check import check_routing
 from iothub_provider.resources.values import is_unknown, whole_numbers
 
 OWNER_TAG = "pulumi-iothub-owner"
@@ -19,29 +20,6 @@ SKU_UNITS = {"F1": 1, "S1": 200, "S2": 200, "S3": 10, "B1": 200, "B2": 200, "B3"
 TIERS = {"F": "Free", "S": "Standard", "B": "Basic"}
 DEFAULT_PARTITIONS = {"Free": 2, "Standard": 4, "Basic": 4}
 MAX_PARTITIONS = 32
-ROUTING_LIMITS = {
-    "Free": (5, 1, 2),
-    "Standard": (100, 10, 10),
-    "Basic": (100, 10, 10),
-}  # routes, endpoints, enrich.
-ENDPOINT_TYPES = (
-    "serviceBusQueues",
-    "serviceBusTopics",
-    "eventHubs",
-    "storageContainers",
-    "cosmosDBSqlContainers",
-)
-RESERVED_ENDPOINT_NAMES = {"events", "filenotifications", "$default"}
-ROUTE_SOURCES = (
-    "Invalid",
-    "DeviceMessages",
-    "TwinChangeEvents",
-    "DeviceLifecycleEvents",
-    "DeviceJobLifecycleEvents",
-    "DeviceConnectionStateEvents",
-    "DigitalTwinChangeEvents",
-)
-ROUTING_NAME_RE = re.compile(r"^[A-Za-z0-9-._]{1,64}$")
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None")
 MAX_TAGS = 50
 TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
@@ -97,7 +75,7 @@ def check_hub(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any
         if key in inputs and not is_unknown(inputs[key]):
             inputs[key] = whole_numbers(inputs[key])
     _cloud_to_device(f, inputs, tier)
-    _routing(f, inputs, tier)
+    check_routing(f, inputs, tier)
     _network(f, inputs)
     _identity(f, inputs)
     _file_upload(f, inputs)
@@ -223,116 +201,6 @@ def _cloud_to_device(f: v.Failures, inputs: dict[str, Any], tier: str | None) ->
             f, "cloud_to_device", f"{path}.lockDurationAsIso8601", feedback.get("lockDurationAsIso8601")
         )
         v.check_duration(f, "cloud_to_device", f"{path}.ttlAsIso8601", feedback.get("ttlAsIso8601"))
-
-
-def _routing(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> None:
-    routing = v.expect_dict(f, "routing", "routing", inputs.get("routing"))
-    if routing is None:
-        return
-    v.check_keys(f, "routing", "routing", routing, ("endpoints", "routes", "fallbackRoute", "enrichments"))
-    names = _routing_endpoints(f, routing.get("endpoints"))
-    routes = v.expect_list(f, "routing", "routing.routes", routing.get("routes")) or []
-    for i, route in enumerate(routes):
-        _route(f, f"routing.routes[{i}]", route, names, fallback=False)
-    fallback = routing.get("fallbackRoute")
-    if fallback is not None:
-        _route(f, "routing.fallbackRoute", fallback, names, fallback=True)
-    enrichments = v.expect_list(f, "routing", "routing.enrichments", routing.get("enrichments")) or []
-    for i, item in enumerate(enrichments):
-        _enrichment(f, f"routing.enrichments[{i}]", item, names)
-    if tier is not None and names is not None:
-        max_routes, max_endpoints, max_enrichments = ROUTING_LIMITS[tier]
-        for count, limit, what in (
-            (len(routes), max_routes, "routes"),
-            (len(names) - 1, max_endpoints, "custom endpoints"),
-            (len(enrichments), max_enrichments, "enrichments"),
-        ):
-            if count > limit:
-                f.add("routing", f"the {tier} tier allows at most {limit} {what}, got {count}")
-
-
-def _routing_endpoints(f: v.Failures, endpoints: Any) -> set[str] | None:
-    """Names a route may target ("events" plus every custom endpoint), or None when unknown."""
-    names = {"events"}
-    table = v.expect_dict(f, "routing", "routing.endpoints", endpoints)
-    if table is None:
-        return None if is_unknown(endpoints) else names
-    v.check_keys(f, "routing", "routing.endpoints", table, ENDPOINT_TYPES)
-    for kind in ENDPOINT_TYPES:
-        for i, endpoint in enumerate(
-            v.expect_list(f, "routing", f"routing.endpoints.{kind}", table.get(kind)) or []
-        ):
-            path = f"routing.endpoints.{kind}[{i}]"
-            endpoint = v.expect_dict(f, "routing", path, endpoint)
-            if endpoint is None:
-                continue
-            name = endpoint.get("name")
-            required = ("name", "containerName") if kind == "storageContainers" else ("name",)
-            v.check_required_keys(f, "routing", path, endpoint, required)
-            if isinstance(name, str):
-                if not ROUTING_NAME_RE.match(name) or name.lower() in RESERVED_ENDPOINT_NAMES:
-                    f.add(
-                        "routing",
-                        f"{path}.name {name!r} must match [A-Za-z0-9-._]{{1,64}} and not be "
-                        "events, fileNotifications or $default",
-                    )
-                elif name in names:
-                    f.add("routing", f"{path}.name {name!r} is used by another endpoint; names are unique")
-                names.add(name)
-    return names
-
-
-def _route(f: v.Failures, path: str, route: Any, names: set[str] | None, *, fallback: bool) -> None:
-    route = v.expect_dict(f, "routing", path, route)
-    if route is None:
-        return
-    required = (
-        ("source", "endpointNames", "isEnabled")
-        if fallback
-        else ("name", "source", "endpointNames", "isEnabled")
-    )
-    v.check_required_keys(f, "routing", path, route, required)
-    name = route.get("name")
-    if not fallback and isinstance(name, str) and not ROUTING_NAME_RE.match(name):
-        f.add("routing", f"{path}.name {name!r} must match [A-Za-z0-9-._]{{1,64}}")
-    sources = ("DeviceMessages",) if fallback else ROUTE_SOURCES
-    source = route.get("source")
-    if source is not None and not is_unknown(source) and source not in sources:
-        f.add("routing", f"{path}.source must be one of {', '.join(sources)}, got {source!r}")
-    if (
-        "isEnabled" in route
-        and not is_unknown(route["isEnabled"])
-        and not isinstance(route["isEnabled"], bool)
-    ):
-        f.add("routing", f"{path}.isEnabled must be true or false")
-    targets = v.expect_list(f, "routing", f"{path}.endpointNames", route.get("endpointNames"))
-    if targets is not None:
-        if len(targets) != 1:
-            f.add("routing", f"{path}.endpointNames must name exactly one endpoint, got {len(targets)}")
-        _targets_exist(f, path, targets, names)
-
-
-def _enrichment(f: v.Failures, path: str, item: Any, names: set[str] | None) -> None:
-    item = v.expect_dict(f, "routing", path, item)
-    if item is None:
-        return
-    v.check_required_keys(f, "routing", path, item, ("key", "value", "endpointNames"))
-    targets = v.expect_list(f, "routing", f"{path}.endpointNames", item.get("endpointNames"))
-    if targets is not None:
-        if not targets:
-            f.add("routing", f"{path}.endpointNames must name at least one endpoint")
-        _targets_exist(f, path, targets, names)
-
-
-def _targets_exist(f: v.Failures, path: str, targets: list[Any], names: set[str] | None) -> None:
-    if names is None:
-        return
-    for target in targets:
-        if isinstance(target, str) and target not in names:
-            f.add(
-                "routing",
-                f"{path}.endpointNames: {target!r} is not 'events' or an endpoint in routing.endpoints",
-            )
 
 
 def _network(f: v.Failures, inputs: dict[str, Any]) -> None:

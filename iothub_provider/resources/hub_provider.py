@@ -124,7 +124,8 @@ class IotHubProvider(ResourceProvider):
         settings = settings_or_none()
         default_sub = settings.subscription_id if settings else None
         changed = [k for k in COMPARED if _changed(k, old, new, default_sub)]
-        replaces = [k for k in changed if k in REPLACE_ON_CHANGE]
+        # No longer declaring min_tls_version stops managing it; it does not ask for a new hub.
+        replaces = [k for k in changed if k in REPLACE_ON_CHANGE and (k in new or k != "min_tls_version")]
         if _tier_move_refused(old, new):
             replaces.append("sku")
         keeps_name = not is_unknown(new.get("name")) and new.get("name") == old.get("name")
@@ -190,6 +191,24 @@ class IotHubProvider(ResourceProvider):
             _warn(f"keys of {ref.name!r} are not readable, so secret outputs stay empty: {exc}")
             return None
 
+    @staticmethod
+    def _policies_for_write(api: IotHubApi, ref: HubRef, crid: str) -> list[dict[str, Any]]:
+        """The shared access policies a full PUT must carry, or Azure would reset them to the defaults."""
+        try:
+            return api.list_keys(ref, client_request_id=crid)
+        except AuthenticationError as exc:
+            raise AuthenticationError(
+                status=exc.status,
+                code=exc.code,
+                message=exc.message,
+                request_id=exc.request_id,
+                method=exc.method,
+                url=exc.url,
+                hint="A hub update rewrites the whole hub; without permission to list its keys "
+                "(Microsoft.Devices/IotHubs/listkeys/action) it would drop the hub's shared access policies, "
+                "so nothing was sent. Grant that permission to the identity Pulumi uses.",
+            ) from exc
+
     def _write(
         self,
         api: IotHubApi,
@@ -201,7 +220,7 @@ class IotHubProvider(ResourceProvider):
         crid: str,
     ) -> dict[str, Any]:
         """Read-modify-write: PUT the live hub with the inputs laid over it, unless that changes nothing."""
-        policies = self._keys(api, ref, crid)
+        policies = self._policies_for_write(api, ref, crid)
         body = model.overlay(live, inputs, previous_tags, policies)
         if body == model.unchanged_body(live, policies):
             return live

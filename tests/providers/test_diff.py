@@ -73,6 +73,10 @@ def test_immutable_fields_replace_delete_first_when_the_name_is_kept(
     assert diff(old_outputs(), checked(**overrides)) == (True, replaced, True)
 
 
+def test_no_longer_declaring_min_tls_version_is_not_a_replacement() -> None:
+    assert diff(old_outputs(min_tls_version="1.2"), checked()) == (True, [], False)
+
+
 def test_new_name_replaces_create_first() -> None:
     assert diff(old_outputs(), checked(name="hub-other")) == (True, ["name"], False)
 

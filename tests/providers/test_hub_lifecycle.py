@@ -17,9 +17,11 @@ from iothub_provider.client.transport import Transport
 from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import (
+    AuthenticationError,
     HubOwnershipError,
     NotFoundError,
     OperationFailedError,
+    OperationTimeoutError,
     PreconditionFailedError,
 )
 from iothub_provider.resources.hub_check import OWNER_TAG
@@ -227,6 +229,26 @@ def test_a_create_cut_off_half_way_converges(
     assert [h["name"] for h in outside.list_hubs(SUBSCRIPTION_ID, RESOURCE_GROUP)] == ["hub-telemetry"]
 
 
+def test_a_create_that_times_out_names_the_operation_and_converges_next_time(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl, configured: Settings
+) -> None:
+    impatient = Settings(
+        endpoint=configured.endpoint,
+        subscription_id=configured.subscription_id,
+        access_token=configured.access_token,
+        operation_timeout=0.4,
+    )
+    runtime.configure(impatient, Seams())
+    control.set_provisioning("seconds", 1.2)
+    with pytest.raises(OperationTimeoutError) as info:
+        create(hubs)
+    assert "operationResults" in info.value.operation_url and "iothub:operationTimeout" in str(info.value)
+    runtime.configure(configured, Seams())  # the next `pulumi up`, with the default deadline
+    _, outs = create(hubs)
+    assert outs["state"] == "Active"
+    assert len(outside.list_hubs(SUBSCRIPTION_ID, RESOURCE_GROUP)) == 1
+
+
 def test_a_hub_someone_else_owns_is_never_taken_over(hubs: IotHubProvider, outside: IotHubApi) -> None:
     body = {"location": "westeurope", "sku": {"name": "S1", "capacity": 1}, "tags": {"team": "other"}}
     outside.put_hub(REF, body)
@@ -310,6 +332,17 @@ def test_four_concurrent_creates_through_one_provider(hubs: IotHubProvider, cont
     assert results == {f"hub-par-{i}": "Active" for i in range(4)}
 
 
+def test_update_without_permission_to_list_keys_sends_nothing(
+    hubs: IotHubProvider, control: EmulatorControl
+) -> None:
+    hub_id, outs = create(hubs)
+    control.add_fault(kind="error", status=403, code="AuthorizationFailed", method="POST", path="/listkeys")
+    control.clear_requests()
+    with pytest.raises(AuthenticationError, match="listkeys/action"):
+        hubs.update(hub_id, outs, checked(hubs, {}, retention_days=4.0))
+    assert [r["method"] for r in control.requests() if r["method"] == "PUT"] == []
+
+
 def test_faults_during_a_provider_update_are_recovered(
     hubs: IotHubProvider, control: EmulatorControl, sleeps: list[float]
 ) -> None:
@@ -320,3 +353,36 @@ def test_faults_during_a_provider_update_are_recovered(
     updated = hubs.update(hub_id, outs, checked(hubs, {}, retention_days=4.0)).outs
     assert updated is not None and updated["retention_days"] == 4
     assert 3.0 in sleeps and 0.5 in sleeps and 0.75 in sleeps
+
+
+def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside: IotHubApi) -> None:
+    connection = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0;EntityPath=q1"
+    nested = {
+        "routing": {
+            "endpoints": {"serviceBusQueues": [{"name": "q1", "connectionString": connection}]},
+            "routes": [
+                {"name": "to-q", "source": "DeviceMessages", "endpointNames": ["q1"], "isEnabled": True}
+            ],
+            "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True},
+        },
+        "cloud_to_device": {"maxDeliveryCount": 5.0, "defaultTtlAsIso8601": "PT2H"},
+        "ip_filter_rules": [{"filterName": "office", "action": "Accept", "ipMask": "10.0.0.0/8"}],
+        "public_network_access": "Enabled",
+        "min_tls_version": "1.2",
+    }
+    hub_id, outs = create(hubs, **nested)
+    refreshed = hubs.read(hub_id, outs)
+    assert refreshed.outs is not None and refreshed.inputs is not None
+    assert refreshed.outs["routing"]["endpoints"]["serviceBusQueues"][0]["connectionString"] == connection
+    assert refreshed.outs["cloud_to_device"] == {"maxDeliveryCount": 5, "defaultTtlAsIso8601": "PT2H"}
+    news = checked(hubs, refreshed.inputs, **nested)
+    assert hubs.diff(hub_id, refreshed.outs, news).changes is False
+    live = outside.get_hub(REF)["properties"]
+    assert live["routing"]["routes"][0]["name"] == "to-q" and live["minTlsVersion"] == "1.2"
+
+
+def test_a_missing_resource_group_is_reported_by_code(hubs: IotHubProvider) -> None:
+    with pytest.raises(NotFoundError) as info:
+        create(hubs, resource_group_name="rg-missing")
+    assert info.value.code == "ResourceGroupNotFound" and info.value.request_id
+    assert "rg-missing" in str(info.value)

@@ -99,3 +99,16 @@ def test_keys_are_declared_secret_and_user_options_kept() -> None:
 def test_args_and_keywords_together_are_refused() -> None:
     with pytest.raises(TypeError, match="not both"):
         IotHub("x", IotHubArgs(resource_group_name="rg", location="l", sku={}), location="other")
+
+
+@pulumi.runtime.test
+def test_get_reads_an_existing_hub_by_id(mocks: Recorder) -> Any:
+    hub_id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/existing"
+    hub = IotHub.get("existing", hub_id)
+
+    def check(values: list[Any]) -> None:
+        resource_id, host = values
+        assert resource_id == hub_id and host
+        assert mocks.registered[-1].resource_id == hub_id
+
+    return pulumi.Output.all(hub.id, hub.host_name).apply(check)

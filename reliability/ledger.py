@@ -1,0 +1,77 @@
+"""Reading the emulator's request log and fault counters: retries, hub creations, faults that fired.
+
+Every request the provider sends for one provider operation carries the same ``x-ms-client-request-id``, so a
+request is a *retry* when the previous request of that operation to the same method and path failed in a way
+the retry policy retries (dropped connection, 409 not-active, 429, 5xx).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+RETRIED_STATUSES: Final = frozenset({0, 409, 429, 500, 502, 503, 504})
+HUB_PATH: Final = re.compile(r"/IotHubs/[^/]+/?$", re.IGNORECASE)
+
+Entry = Mapping[str, Any]
+
+
+def client_request_id(entry: Entry) -> str:
+    headers = entry.get("headers") or {}
+    return str(headers.get("x-ms-client-request-id") or "")
+
+
+def retries(entries: Iterable[Entry]) -> int:
+    """Requests that repeat a failed request of the same provider operation."""
+    last: dict[tuple[str, str, str], int] = {}
+    count = 0
+    for entry in entries:
+        crid = client_request_id(entry)
+        if not crid:
+            continue
+        key = (crid, str(entry["method"]), str(entry["path"]).lower())
+        if last.get(key) in RETRIED_STATUSES:
+            count += 1
+        last[key] = int(entry["status"])
+    return count
+
+
+def hub_creations(entries: Iterable[Entry]) -> Counter[str]:
+    """Hub PUTs answered 201 (a hub came into existence), per provider operation."""
+    created: Counter[str] = Counter()
+    for entry in entries:
+        if entry["method"] == "PUT" and entry["status"] == 201 and HUB_PATH.search(str(entry["path"])):
+            created[client_request_id(entry) or "<no client request id>"] += 1
+    return created
+
+
+def duplicate_creations(entries: Iterable[Entry]) -> int:
+    """Hubs created more than once by one provider operation (a retried create that made a second hub)."""
+    return sum(n - 1 for n in hub_creations(entries).values() if n > 1)
+
+
+def hub_recreated(entries: Iterable[Entry]) -> bool:
+    """A hub was accepted for deletion or created in these requests."""
+    changes = (("DELETE", 202), ("PUT", 201))
+    return any(HUB_PATH.search(str(e["path"])) and (e["method"], e["status"]) in changes for e in entries)
+
+
+def faults_fired(rules: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """How often each kind of fault fired, from the control API's rule list."""
+    fired: Counter[str] = Counter()
+    for rule in rules:
+        if rule.get("fired"):
+            fired[str(rule["kind"])] += int(rule["fired"])
+    return fired
+
+
+def outages(rules: Iterable[Mapping[str, Any]], failures: int) -> int:
+    """Rules of at least ``failures`` failures that fired every time (a request failed beyond its retries)."""
+    return sum(1 for rule in rules if int(rule.get("count", 1)) >= failures
+               and rule.get("fired") == rule.get("count") and rule["kind"] != "delay")
+
+
+def arm_requests(entries: Iterable[Entry]) -> int:
+    return sum(1 for _ in entries)

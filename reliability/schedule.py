@@ -1,0 +1,124 @@
+"""The seeded random fault schedule: which emulator faults a step of a lifecycle runs under.
+
+Every fault kind the emulator injects is drawn: 429 with Retry-After, 5xx (both error shapes), dropped
+connections, slow responses, 409 not-active windows, async operations that end Failed, and the GET-404 after
+a successful PUT; plus ``lost_response``, served by ``proxy.LossyProxy``: the emulator does the work and the
+answer never reaches the provider. Targets are the requests a provider step makes: the hub, its consumer groups, the
+operation-status URLs, listkeys.
+
+Transient faults (everything but ``fail_operation``) are sized so no single request can fail more often than
+the retry policy allows (at most ``TRANSIENT_BUDGET`` failures a step, the policy makes 6 attempts): a step
+that fails under transient faults alone is a defect, not bad luck. Now and then (``OUTAGE_CHANCE``) a step
+instead meets an *outage*: one request fails more often than the policy retries, so the step must fail with a
+clear error that carries an id, and the next run must converge.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Final
+
+HUB: Final = r"/IotHubs/[^/]+/?$"
+GROUP: Final = r"/ConsumerGroups/[^/]+/?$"
+POLL: Final = r"/operationResults/"
+KEYS: Final = r"/listkeys/?$"
+TARGETS: Final = {
+    HUB: ("GET", "PUT", "PATCH", "DELETE"),
+    GROUP: ("GET", "PUT", "DELETE"),
+    POLL: ("GET",),
+    KEYS: ("POST",),
+}
+WRITES: Final = (("PUT", HUB), ("PATCH", HUB), ("DELETE", HUB), ("PUT", GROUP), ("DELETE", GROUP))
+KINDS: Final = ("throttle", "error", "drop", "delay", "not_active", "fail_operation", "get_404_after_put",
+                "lost_response")
+WEIGHTS: Final = (5, 5, 4, 3, 4, 2, 2, 4)
+FAILING_KINDS: Final = frozenset({"throttle", "error", "drop", "not_active", "lost_response"})
+PROXY_KINDS: Final = frozenset({"lost_response"})
+TRANSIENT_BUDGET: Final = 4
+OUTAGE_CHANCE: Final = 0.04
+OUTAGE_FAILURES: Final = 6
+SERVER_ERRORS: Final = ((500, 500019), (502, "BadGateway"), (503, 503001), (504, "GatewayTimeout"))
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault rule for the emulator's control API."""
+
+    rule: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.rule["kind"])
+
+    @property
+    def outage(self) -> bool:
+        """More failures of one request than the retry policy's attempts."""
+        return self.failures >= OUTAGE_FAILURES
+
+    @property
+    def failures(self) -> int:
+        """Requests this rule makes fail with a retried error (0 for slow responses and the rest)."""
+        return int(self.rule.get("count", 1)) if self.kind in FAILING_KINDS else 0
+
+
+def _target(rng: random.Random) -> tuple[str, str]:
+    path = rng.choice(list(TARGETS))
+    return rng.choice(TARGETS[path]), path
+
+
+def draw_fault(rng: random.Random) -> Fault:
+    kind = rng.choices(KINDS, weights=WEIGHTS)[0]
+    after = rng.choice((0, 0, 0, 1, 2))
+    if kind == "throttle":
+        method, path = _target(rng)
+        rule = {"count": rng.randint(1, 2), "retry_after": 1, "method": method, "path_regex": path}
+    elif kind == "error":
+        method, path = _target(rng)
+        status, code = rng.choice(SERVER_ERRORS)
+        rule = {"count": rng.randint(1, 2), "status": status, "code": code, "method": method,
+                "path_regex": path}
+    elif kind == "drop":
+        method, path = _target(rng)
+        rule = {"count": rng.randint(1, 2), "method": method, "path_regex": path}
+    elif kind == "delay":
+        method, path = _target(rng)
+        rule = {"count": rng.randint(1, 3), "delay": rng.choice((0.1, 0.3, 0.6)), "method": method,
+                "path_regex": path}
+    elif kind == "not_active":
+        method, path = rng.choice(WRITES)
+        rule = {"count": rng.randint(1, 3), "method": method, "path_regex": path}
+    elif kind == "lost_response":
+        method, path = rng.choice((*WRITES, ("GET", POLL)))
+        return Fault({"kind": kind, "count": 1, "method": method, "path_regex": path})
+    elif kind == "fail_operation":
+        method = rng.choice(("PUT", "DELETE"))
+        rule = {"count": 1, "method": method, "path_regex": HUB, "code": rng.choice((400123, 500019))}
+    else:
+        rule = {"count": rng.randint(1, 2), "method": "PUT", "path_regex": HUB}
+    return Fault({"kind": kind, "after": after, **rule})
+
+
+def draw_outage(rng: random.Random) -> Fault:
+    """One request that keeps failing: throttled (Retry-After honoured) or its connection dropped."""
+    method, path = _target(rng)
+    kind = rng.choice(("throttle", "drop"))
+    extra = {"retry_after": 1} if kind == "throttle" else {}
+    return Fault({"kind": kind, "count": OUTAGE_FAILURES, "method": method, "path_regex": path, **extra})
+
+
+def draw_step(rng: random.Random, *, max_faults: int = 3) -> list[Fault]:
+    """The faults one step runs under: 0 to ``max_faults`` rules within the transient budget, or an outage."""
+    if rng.random() < OUTAGE_CHANCE:
+        return [draw_outage(rng)]
+    faults: list[Fault] = []
+    for _ in range(rng.choice(range(max_faults + 1))):
+        fault = draw_fault(rng)
+        if sum(f.failures for f in faults) + fault.failures <= TRANSIENT_BUDGET:
+            faults.append(fault)
+    return faults
+
+
+def draw_provisioning(rng: random.Random) -> tuple[str, float]:
+    """How the emulator's async operations progress during a step: at once, or after some status polls."""
+    return rng.choice((("immediate", 0), ("polls", 1), ("polls", 2)))

@@ -1,0 +1,83 @@
+"""Regression tests for the defects the reliability campaign found (docs/RELIABILITY.md lists them)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.retry import RetryPolicy
+from iothub_provider.client.settings import Settings
+from iothub_provider.client.transport import Transport
+from iothub_provider.emulator.control import EmulatorControl
+from iothub_provider.emulator.server import EmulatorServer
+from iothub_provider.errors import TransportError
+from reliability.crashes import free_port
+from reliability.security import untrusted_tls_server
+from tests.conftest import SUBSCRIPTION_ID
+
+HUBS = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
+
+
+def _get(emulator: EmulatorServer, path: str) -> requests.Response:
+    return requests.get(f"{emulator.url}{path}", params={"api-version": "2023-06-30"},
+                        headers={"Authorization": f"Bearer {emulator.token}"}, timeout=10)
+
+
+def test_stacked_fault_rules_each_answer_their_own_request(emulator: EmulatorServer,
+                                                          control: EmulatorControl) -> None:
+    """Two failing rules that match the same requests fail two requests, one each, in the order added;
+    a rule counts as fired only when its answer was given."""
+    control.add_fault(kind="throttle", count=1)
+    control.add_fault(kind="error", status=503, code=503001, count=1)
+
+    statuses = [_get(emulator, HUBS).status_code for _ in range(3)]
+
+    assert statuses == [429, 503, 200]
+    assert [rule["fired"] for rule in control.faults()] == [1, 1]
+
+
+def test_a_slow_response_still_stacks_with_a_failure(emulator: EmulatorServer,
+                                                    control: EmulatorControl) -> None:
+    control.add_fault(kind="delay", delay=0.05, count=1)
+    control.add_fault(kind="throttle", count=1)
+
+    assert [_get(emulator, HUBS).status_code for _ in range(2)] == [429, 200]
+    assert [rule["fired"] for rule in control.faults()] == [1, 1]
+
+
+def test_an_untrusted_certificate_fails_at_once_without_retries() -> None:
+    """A certificate that fails verification will not pass on a later attempt: no retries, a clear error."""
+    sleeps: list[float] = []
+    with untrusted_tls_server() as url:
+        transport = Transport(Settings(endpoint=url, access_token="t"), StaticToken("t"),
+                              retry=RetryPolicy(sleep=sleeps.append))
+        with pytest.raises(TransportError, match="TLS verification failed"):
+            transport.request("GET", transport.url("/subscriptions"), client_request_id="crid")
+        transport.close()
+
+    assert sleeps == []
+
+
+def test_a_reset_connection_is_still_retried() -> None:
+    sleeps: list[float] = []
+    port = free_port()  # nothing listens there: connection refused, a transient failure
+    transport = Transport(Settings(endpoint=f"http://127.0.0.1:{port}", access_token="t"), StaticToken("t"),
+                          retry=RetryPolicy(sleep=sleeps.append, max_attempts=3))
+    with pytest.raises(TransportError, match="connection failed"):
+        transport.request("GET", transport.url("/subscriptions"), client_request_id="crid")
+    transport.close()
+
+    assert len(sleeps) == 2
+
+
+def test_a_request_that_never_got_an_answer_names_its_client_request_id() -> None:
+    """No response means no x-ms-request-id; the error still carries the id every attempt was sent with."""
+    transport = Transport(Settings(endpoint=f"http://127.0.0.1:{free_port()}", access_token="t"),
+                          StaticToken("t"), retry=RetryPolicy(sleep=lambda _: None, max_attempts=2))
+    with pytest.raises(TransportError) as info:
+        transport.request("GET", transport.url("/subscriptions"), client_request_id="crid-42")
+    transport.close()
+
+    assert "[x-ms-client-request-id: crid-42]" in str(info.value)
+    assert info.value.client_request_id == "crid-42"
