@@ -105,6 +105,19 @@ class ArmError(IotHubProviderError):
         self.hint = hint
         super().__init__(self._render())
 
+    def with_hint(self, hint: str) -> ArmError:
+        """The same error with advice for this situation; raise it ``from`` the original."""
+        return type(self)(
+            status=self.status,
+            code=self.code,
+            message=self.message,
+            request_id=self.request_id,
+            method=self.method,
+            url=self.url,
+            retry_after=self.retry_after,
+            hint=hint,
+        )
+
     def _render(self) -> str:
         where = f"{self.method} {self.url} " if self.method else ""
         code = f" ({self.code})" if self.code not in (None, "") else ""

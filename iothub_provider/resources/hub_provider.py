@@ -197,14 +197,8 @@ class IotHubProvider(ResourceProvider):
         try:
             return api.list_keys(ref, client_request_id=crid)
         except AuthenticationError as exc:
-            raise AuthenticationError(
-                status=exc.status,
-                code=exc.code,
-                message=exc.message,
-                request_id=exc.request_id,
-                method=exc.method,
-                url=exc.url,
-                hint="A hub update rewrites the whole hub; without permission to list its keys "
+            raise exc.with_hint(
+                "A hub update rewrites the whole hub; without permission to list its keys "
                 "(Microsoft.Devices/IotHubs/listkeys/action) it would drop the hub's shared access policies, "
                 "so nothing was sent. Grant that permission to the identity Pulumi uses.",
             ) from exc
@@ -247,14 +241,8 @@ class IotHubProvider(ResourceProvider):
         try:
             return api.get_hub(ref, client_request_id=crid)
         except NotFoundError as exc:
-            raise NotFoundError(
-                status=exc.status,
-                code=exc.code,
-                message=exc.message,
-                request_id=exc.request_id,
-                method=exc.method,
-                url=exc.url,
-                hint="The hub was deleted outside Pulumi; run `pulumi refresh` to drop it from the state, "
+            raise exc.with_hint(
+                "The hub was deleted outside Pulumi; run `pulumi refresh` to drop it from the state, "
                 "then `pulumi up` to create it again.",
             ) from exc
 
