@@ -20,7 +20,7 @@ from bench.report import Figure, Target, fmt_num, fmt_ratio, fmt_s, median, rati
 WORKERS = 4
 
 
-def run(hubs: int, groups_per_hub: int, provisioning: float, repeat: int, quick: bool) -> list[Figure]:
+def run(hubs: int, groups_per_hub: int, provisioning: float, repeat: int) -> list[Figure]:
     up_s: list[float] = []
     down_s: list[float] = []
     up_n: list[float] = []
@@ -73,5 +73,4 @@ def run(hubs: int, groups_per_hub: int, provisioning: float, repeat: int, quick:
             Target("report", None),
         )
     )
-    _ = quick
     return figures

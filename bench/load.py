@@ -136,17 +136,16 @@ def throughput(
     try:
         _prepare(emu)
         for n in concurrency:
-            for _ in range(1):
-                runs: dict[str, list[Point]] = {"get": [], "put": [], "floor_get": [], "floor_put": []}
-                for _ in range(repeat):  # interleaved so drift on the machine hits all alike
-                    runs["get"].append(generate(emu.url, get_hub, "GET", "", n, duration, warmup))
-                    runs["put"].append(generate(emu.url, put_groups, "PUT", GROUP_BODY, n, duration, warmup))
-                    runs["floor_get"].append(generate(floor.url, get_hub, "GET", "", n, duration, warmup))
-                    runs["floor_put"].append(
-                        generate(floor.url, put_groups, "PUT", GROUP_BODY, n, duration, warmup)
-                    )
-                for k, v in runs.items():
-                    results[(k, n)] = _median_point(v)
+            runs: dict[str, list[Point]] = {"get": [], "put": [], "floor_get": [], "floor_put": []}
+            for _ in range(repeat):  # interleaved so drift on the machine hits all alike
+                runs["get"].append(generate(emu.url, get_hub, "GET", "", n, duration, warmup))
+                runs["put"].append(generate(emu.url, put_groups, "PUT", GROUP_BODY, n, duration, warmup))
+                runs["floor_get"].append(generate(floor.url, get_hub, "GET", "", n, duration, warmup))
+                runs["floor_put"].append(
+                    generate(floor.url, put_groups, "PUT", GROUP_BODY, n, duration, warmup)
+                )
+            for k, v in runs.items():
+                results[(k, n)] = _median_point(v)
     finally:
         emu.close()
         floor.close()

@@ -84,9 +84,10 @@ class HubSpec:
             PROVIDER_KEY: _pickled("hub"),
         }
 
-    def group_props(self, hub_name: str, group: str) -> dict[str, Any]:
+    def group_props(self, hub_name: str, group: str, project: str, stack: str) -> dict[str, Any]:
         args = ConsumerGroupArgs(resource_group_name=self.resource_group, hub_name=hub_name, name=group)
-        return {**args.to_props(), PROVIDER_KEY: _pickled("group")}
+        owner = f"{project}/{stack}/{self.resource}-{group}"
+        return {**args.to_props(), "pulumi_owner": owner, PROVIDER_KEY: _pickled("group")}
 
 
 class DeclaredStack:
@@ -129,7 +130,7 @@ class DeclaredStack:
         hub_name = str(outputs["name"])
         return [
             Declaration(type=GROUP_TYPE, name=f"{spec.resource}-{group}",
-                        props=spec.group_props(hub_name, group),
+                        props=spec.group_props(hub_name, group, self.project, self.stack),
                         urn=self.engine.urn(GROUP_TYPE, f"{spec.resource}-{group}"),
                         dependencies=(hub_urn,), property_dependencies={"hub_name": (hub_urn,)})
             for group in spec.groups

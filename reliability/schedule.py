@@ -3,8 +3,8 @@
 Every fault kind the emulator injects is drawn: 429 with Retry-After, 5xx (both error shapes), dropped
 connections, slow responses, 409 not-active windows, async operations that end Failed, and the GET-404 after
 a successful PUT; plus ``lost_response``, served by ``proxy.LossyProxy``: the emulator does the work and the
-answer never reaches the provider. Targets are the requests a provider step makes: the hub, its consumer groups, the
-operation-status URLs, listkeys.
+answer never reaches the provider. Targets are the requests a provider step makes: the hub, its consumer
+groups, the operation-status URLs, listkeys.
 
 Transient faults (everything but ``fail_operation``) are sized so no single request can fail more often than
 the retry policy allows (at most ``TRANSIENT_BUDGET`` failures a step, the policy makes 6 attempts): a step
@@ -119,6 +119,12 @@ def draw_step(rng: random.Random, *, max_faults: int = 3) -> list[Fault]:
     return faults
 
 
-def draw_provisioning(rng: random.Random) -> tuple[str, float]:
-    """How the emulator's async operations progress during a step: at once, or after some status polls."""
-    return rng.choice((("immediate", 0), ("polls", 1), ("polls", 2)))
+def draw_provisioning(rng: random.Random, faults: list[Fault]) -> tuple[str, float]:
+    """How the emulator's async operations progress during a step: at once, after status polls, or in time.
+
+    Under an outage the step stops polling half way; an operation in ``polls`` mode would then never finish
+    (only status polls advance it), so outage steps let operations finish in time, as Azure's do.
+    """
+    if any(f.outage for f in faults):
+        return "seconds", 0.3
+    return rng.choice((("immediate", 0), ("polls", 1), ("polls", 2), ("seconds", 0.3)))

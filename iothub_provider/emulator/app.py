@@ -1,4 +1,8 @@
-"""The ASGI application: ARM front door (ids, auth, faults, api-version) -> routes table -> handlers.
+"""The ASGI application: ARM front door (ids, auth, faults, api-version, body checks) -> routes -> handlers.
+
+Bodies are checked as ARM does before any RP sees them: at most 4 MB (413 RequestContentTooLarge), JSON
+media type (415 UnsupportedMediaType), deserializable JSON (400 InvalidRequestContent; NaN/Infinity and
+nesting deeper than ``MAX_BODY_DEPTH`` included), so no input reaches the rules that could crash them.
 
 Front-door failures answer in ARM's envelope; the backend's RP failures in IoT Hub's ErrorDetails.
 Every response carries ``x-ms-request-id`` and ``x-ms-correlation-request-id`` (the client's, if sent).
@@ -20,10 +24,8 @@ from iothub_provider.emulator import api_versions, auth, control_api, etags, han
 from iothub_provider.emulator.backend import NO_BODY, Backend, Call, Reply
 from iothub_provider.emulator.errors import (
     INTERNAL_ERROR,
-    INVALID_BODY,
     NOT_ACTIVE,
     ArmError,
-    BadRequest,
     EmulatorError,
     IotHubError,
     ResourceNotFound,
@@ -50,13 +52,80 @@ class DropConnection(Exception):
     """A ``drop`` fault: close the socket without answering."""
 
 
+MAX_BODY_BYTES = 4 * 1024 * 1024  # ARM refuses larger requests with 413 RequestContentTooLarge
+MAX_BODY_DEPTH = 64  # no real request nests deeper than ~8; bounds recursion in every later step
+
+
+class _TooLarge:
+    """Marker for a request body that exceeded ``MAX_BODY_BYTES`` (it is not read any further)."""
+
+
+TOO_LARGE = _TooLarge()
+
+
+def _invalid_content(detail: str) -> ArmError:
+    return ArmError(
+        f"The request content was invalid and could not be deserialized: '{detail}'.",
+        code="InvalidRequestContent",
+        status=400,
+    )
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, computed without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _parse_body(raw: bytes) -> Any:
+    """The JSON body, or None when there is none; anything ARM could not deserialize is its 400."""
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}", code=INVALID_BODY) from exc
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise _invalid_content(f"nesting deeper than {MAX_BODY_DEPTH} levels") from exc
+    except ValueError as exc:  # includes UnicodeDecodeError (not UTF-8)
+        raise _invalid_content(str(exc)) from exc
+    if _depth(body) > MAX_BODY_DEPTH:
+        raise _invalid_content(f"nesting deeper than {MAX_BODY_DEPTH} levels")
+    return body
+
+
+def _check_media_type(content_type: str | None) -> None:
+    """ARM accepts request bodies only as JSON; a missing Content-Type is reported as '<null>'."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise ArmError(
+            f"The content media type '{content_type or '<null>'}' is not supported. "
+            "Only 'application/json' is supported.",
+            code="UnsupportedMediaType",
+            status=415,
+        )
+
+
+async def _read_body(request: Request) -> bytes | _TooLarge:
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return TOO_LARGE
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return TOO_LARGE
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _hub_name_in(path: str) -> str:
@@ -135,13 +204,14 @@ class EmulatorApp:
             return
         request = Request(scope, receive)
         request_id = str(uuid.uuid4())
-        raw = await request.body()
-        path = request.url.path
+        read = await _read_body(request)
+        raw = b"" if isinstance(read, _TooLarge) else read
+        path: str = scope["path"]  # as sent (request.url would silently drop CR, LF and TAB)
         is_control = path.lower().startswith(control_api.PREFIX + "/") or path.lower() == control_api.PREFIX
         body: Any = None
         try:
             try:
-                reply = await self._handle(request, path, raw, is_control)
+                reply = await self._handle(request, path, read, is_control)
             finally:
                 try:
                     body = _parse_body(raw)
@@ -168,7 +238,7 @@ class EmulatorApp:
     def _record(self, request: Request, body: Any, status: int, request_id: str) -> None:
         self.log.record(
             request.method,
-            request.url.path,
+            request.scope["path"],
             dict(request.query_params),
             {k.lower(): v for k, v in request.headers.items()},
             body,
@@ -198,8 +268,15 @@ class EmulatorApp:
         await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _handle(self, request: Request, path: str, raw: bytes, is_control: bool) -> Reply:
+    async def _handle(self, request: Request, path: str, read: bytes | _TooLarge, is_control: bool) -> Reply:
         auth.check(request.headers.get("authorization"), self.token)
+        if isinstance(read, _TooLarge):
+            raise ArmError(
+                "The request content size exceeds the maximum size of 4 MB.",
+                code="RequestContentTooLarge",
+                status=413,
+            )
+        raw = read
         if is_control:
             body = _parse_body(raw)
             return await run_in_threadpool(control_api.handle, self.control, request.method, path, body)
@@ -223,6 +300,8 @@ class EmulatorApp:
         except EmulatorError as error:  # ARM checks the api-version before the RP reads the body
             body, body_error = None, error
         api_version = self._check_api_version(route, request.query_params.get("api-version"), body)
+        if raw.strip() and request.method in ("PUT", "PATCH", "POST"):
+            _check_media_type(request.headers.get("content-type"))
         if body_error is not None:
             raise body_error
         if route.handler is handlers.get_hub and self.faults.consume_get_404(path):
@@ -236,7 +315,7 @@ class EmulatorApp:
             body=body,
             if_match=etags.normalise(request.headers.get("if-match")),
             if_none_match=etags.normalise(request.headers.get("if-none-match")),
-            skip_token=int(skip) if skip.isdigit() else 0,
+            skip_token=int(skip) if skip.isascii() and skip.isdigit() else 0,
             query=dict(request.query_params),
         )
         return await run_in_threadpool(route.handler, Ctx(self.backend, call, params))

@@ -60,7 +60,7 @@ def _apply_settings(state: ControlState, changes: dict[str, Any]) -> Reply:
     candidate = dataclasses.replace(state.settings, **changes)
     try:
         candidate.validate()
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise _bad(str(exc)) from exc
     for name in changes:
         setattr(state.settings, name, getattr(candidate, name))

@@ -40,6 +40,19 @@ _FIELDS = (
     "delay",
 )
 
+_TYPES: dict[str, tuple[type, ...]] = {
+    "method": (str,),
+    "path": (str,),
+    "path_regex": (str,),
+    "count": (int,),
+    "after": (int,),
+    "status": (int,),
+    "code": (str, int),
+    "message": (str,),
+    "retry_after": (int,),
+    "delay": (int, float),
+}
+
 
 @dataclass
 class FaultRule:
@@ -76,13 +89,20 @@ def parse_rule(spec: dict[str, Any]) -> FaultRule:
         raise ValueError(f"unknown fault rule field(s) {sorted(unknown)}; allowed: {', '.join(_FIELDS)}")
     if spec.get("kind") not in KINDS:
         raise ValueError(f"fault rule kind must be one of {', '.join(KINDS)}, got {spec.get('kind')!r}")
+    for name, kinds in _TYPES.items():
+        value = spec.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise ValueError(f"fault rule field {name!r} has the wrong type: {value!r}")
     rule = FaultRule(**spec)
     if rule.count < 1 or rule.after < 0:
         raise ValueError("count must be >= 1 and after >= 0")
     if rule.retry_after is not None and rule.retry_after < 1:
         raise ValueError("retry_after must be >= 1 (Retry-After: 0 means 'absent' to azure-core)")
     if rule.path_regex:
-        re.compile(rule.path_regex)
+        try:
+            re.compile(rule.path_regex)
+        except re.error as exc:
+            raise ValueError(f"path_regex {rule.path_regex!r} is not a valid regex: {exc}") from exc
     return rule
 
 

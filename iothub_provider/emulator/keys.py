@@ -63,6 +63,9 @@ def merge_policies(requested: Any, existing: list[dict[str, Any]] | None) -> lis
         if not isinstance(item, dict) or not isinstance(item.get("keyName"), str) or not item["keyName"]:
             raise BadRequest(f"{where}.keyName is required", code=INVALID_AUTHORIZATION_POLICY)
         name = item["keyName"]
+        for field in ("primaryKey", "secondaryKey"):
+            if item.get(field) is not None and not isinstance(item[field], str):
+                raise BadRequest(f"{where}.{field} must be a string", code=INVALID_AUTHORIZATION_POLICY)
         if name.lower() in seen:
             raise BadRequest(f"{where}.keyName '{name}' is duplicated", code=INVALID_AUTHORIZATION_POLICY)
         seen.add(name.lower())

@@ -82,14 +82,15 @@ def due(tx: Tx, now: float) -> list[dict[str, Any]]:
 
 def hub_status_url(base_url: str, op: dict[str, Any], api_version: str, asyncinfo: bool) -> str:
     url = (
-        f"{base_url}/subscriptions/{op['subscription']}/providers/Microsoft.Devices/locations/{op['region']}"
-        f"/operationResults/{quote(op['id'], safe='')}?api-version={quote(api_version)}&operationSource=other"
+        f"{base_url}/subscriptions/{quote(op['subscription'], safe='')}/providers/Microsoft.Devices"
+        f"/locations/{quote(op['region'], safe='')}/operationResults/{quote(op['id'], safe='')}"
+        f"?api-version={quote(api_version, safe='')}&operationSource=other"
     )
     return url + "&asyncinfo" if asyncinfo else url
 
 
 def resource_group_status_url(base_url: str, op: dict[str, Any], api_version: str) -> str:
     return (
-        f"{base_url}/subscriptions/{op['subscription']}/operationresults/{quote(op['id'], safe='')}"
-        f"?api-version={quote(api_version)}"
+        f"{base_url}/subscriptions/{quote(op['subscription'], safe='')}/operationresults/"
+        f"{quote(op['id'], safe='')}?api-version={quote(api_version, safe='')}"
     )

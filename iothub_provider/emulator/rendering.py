@@ -79,7 +79,7 @@ def page(call: Call, items: list[Any], size: int) -> Reply:
     body: dict[str, Any] = {"value": items[start : start + size]}
     if start + size < len(items):
         body["nextLink"] = (
-            f"{call.base_url}{quote(call.path)}?api-version={quote(call.api_version)}"
+            f"{call.base_url}{quote(call.path)}?api-version={quote(call.api_version, safe='')}"
             f"&$skipToken={start + size}"
         )
     return Reply(200, body)

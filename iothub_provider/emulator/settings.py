@@ -34,6 +34,16 @@ class Settings:
         return asdict(self)
 
     def validate(self) -> None:
+        expected = {
+            "provisioning_value": (int, float),
+            "retry_after": (int, type(None)),
+            "page_size": (int,),
+            "skip_api_version_check": (bool,),
+        }
+        for name, kinds in expected.items():
+            value = getattr(self, name)
+            if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+                raise ValueError(f"{name} has the wrong type: {value!r}")
         if self.provisioning_mode not in PROVISIONING_MODES:
             raise ValueError(
                 f"provisioning mode must be one of {PROVISIONING_MODES}, got {self.provisioning_mode!r}"

@@ -54,7 +54,8 @@ def check_consumer_group_name(name: str) -> None:
 
 
 def _int(value: Any, where: str, code: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole:
         raise BadRequest(f"{where} must be an integer, got {value!r}", code=code)
     return int(value)
 
@@ -176,6 +177,7 @@ def _properties(raw: Any, sku_name: str) -> tuple[dict[str, Any], Any]:
         props["routing"] = _default_routing(True)
     else:
         routing = dict(_object(props["routing"], "properties.routing"))
+        _check_routing_shape(routing)
         defaults = _default_routing(False)
         for field, value in defaults.items():
             if routing.get(field) is None:
@@ -186,6 +188,22 @@ def _properties(raw: Any, sku_name: str) -> tuple[dict[str, Any], Any]:
         if props.get(field) is None:
             props[field] = copy.deepcopy(value)
     return props, policies
+
+
+_ROUTING_SHAPE = {"endpoints": dict, "routes": list, "fallbackRoute": dict, "enrichments": list}
+
+
+def _check_routing_shape(routing: dict[str, Any]) -> None:
+    """Routing is stored, not validated, but its containers must have the spec's types so reads parse."""
+    for field, kind in _ROUTING_SHAPE.items():
+        if routing.get(field) is not None and not isinstance(routing[field], kind):
+            what = "a JSON object" if kind is dict else "a JSON array"
+            raise BadRequest(f"properties.routing.{field} must be {what}", code=errors.INVALID_BODY)
+    for group, endpoints in (routing.get("endpoints") or {}).items():
+        if endpoints is not None and not isinstance(endpoints, list):
+            raise BadRequest(
+                f"properties.routing.endpoints.{group} must be a JSON array", code=errors.INVALID_BODY
+            )
 
 
 def _assign_endpoint_ids(routing: dict[str, Any]) -> None:
@@ -228,6 +246,8 @@ def normalise_hub(body: Any) -> tuple[dict[str, Any], Any]:
     for field in _READ_ONLY_TOP:
         body.pop(field, None)
     location = location_of(body)
+    if body.get("identity") is not None:
+        _object(body["identity"], "identity")
     sku = _sku(body.get("sku"))
     props, policies = _properties(body.get("properties"), sku["name"])
     doc = {**body, "location": location, "tags": _tags(body.get("tags")), "sku": sku, "properties": props}

@@ -1,21 +1,30 @@
 """``ConsumerGroup``: a consumer group on a hub's Event Hub-compatible endpoint; replace-only, synchronous.
 
-| step   | ARM calls        | rule                                                                           |
-|--------|------------------|--------------------------------------------------------------------------------|
-| check  | none             | names valid; ``$Default`` refused (always exists); endpoint ``events``         |
+| step | ARM calls | rule |
+| --- | --- | --- |
+| check | none | names valid; ``$Default`` refused (always exists); endpoint ``events`` |
 | diff | none | any change replaces; an Unknown hub name (hub being replaced) replaces |
-| create | GET, PUT | an existing group is refused unless ``adopt=True`` (no silent take-over) |
+| create | GET, (GET hub), PUT | an existing group: kept on a hub this stack owns, else only with adopt=True |
 | read | GET | gone (or its hub gone) -> ReadResult("", {}) |
 | delete | DELETE | 404 means already gone |
 
 While the hub is updating, ARM answers 409002; the retry policy waits until the hub is Active again.
+
+Azure keeps no owner marker on a consumer group, so create decides by the hub: when a group with the name
+already exists and the hub's owner tag (``pulumi-iothub-owner: <project>/<stack>/<resource>``) names this
+resource's project and stack, the group is taken over with a warning: it is most likely this resource's own
+create, cut off after Azure accepted the PUT, and everything on that hub goes with the stack anyway. On any
+other hub (another stack's, or one Pulumi does not manage) an existing group is refused unless the program
+sets ``adopt=True``.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
+import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import (
     CheckFailure,
@@ -29,11 +38,12 @@ from pulumi.dynamic import (
 )
 
 from iothub_provider.client import runtime
-from iothub_provider.client.api import ConsumerGroupRef, HubRef
+from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.transport import new_client_request_id
 from iothub_provider.errors import ConflictError, NotFoundError
 from iothub_provider.resources import validation as v
 from iothub_provider.resources.config import configure_from_request, settings_or_none
+from iothub_provider.resources.hub_check import OWNER_TAG
 from iothub_provider.resources.values import is_unknown, user_props
 
 DEFAULT_ENDPOINT = "events"
@@ -46,6 +56,9 @@ INPUT_KEYS = (
     "subscription_id",
     "adopt",
 )
+OWNER_INPUT = "pulumi_owner"
+"""``<project>/<stack>/<resource>``, set by ``ConsumerGroup``; compared with the hub's owner tag on create."""
+STATE_KEYS = (*INPUT_KEYS, OWNER_INPUT)
 REPLACE_ON_CHANGE = ("resource_group_name", "hub_name", "name", "event_hub_endpoint_name", "subscription_id")
 CG_ID_RE = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Devices/IotHubs/"
@@ -75,6 +88,8 @@ def check_consumer_group(news: dict[str, Any]) -> tuple[dict[str, Any], list[tup
     inputs.setdefault("event_hub_endpoint_name", DEFAULT_ENDPOINT)
     v.check_choice(f, inputs, "event_hub_endpoint_name", [DEFAULT_ENDPOINT])
     v.check_bool(f, inputs, "adopt")
+    if OWNER_INPUT in inputs and not isinstance(inputs[OWNER_INPUT], str):
+        del inputs[OWNER_INPUT]  # set by ConsumerGroup only; anything else cannot name a stack
     return inputs, f.items
 
 
@@ -92,9 +107,17 @@ def group_ref(inputs: dict[str, Any], group_id: str | None = None) -> ConsumerGr
     )
 
 
+def same_stack(hub_owner: Any, group_owner: Any) -> bool:
+    """True when both owner markers name the same ``<project>/<stack>`` (neither part may contain a slash)."""
+    if not isinstance(hub_owner, str) or not isinstance(group_owner, str):
+        return False
+    hub_parts, group_parts = hub_owner.split("/", 2), group_owner.split("/", 2)
+    return len(hub_parts) == len(group_parts) == 3 and hub_parts[:2] == group_parts[:2]
+
+
 def _outputs(live: dict[str, Any], inputs: dict[str, Any], ref: ConsumerGroupRef) -> dict[str, Any]:
     props = live.get("properties") or {}
-    out = {k: v for k, v in inputs.items() if k in INPUT_KEYS}
+    out = {k: v for k, v in inputs.items() if k in STATE_KEYS}
     out.update(
         subscription_id=ref.hub.subscription_id,
         id=live.get("id") or ref.path,
@@ -134,25 +157,40 @@ class ConsumerGroupProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
         api, ref, crid = runtime.current_api(), group_ref(inputs), new_client_request_id()
-        if not inputs.get("adopt") and self._exists(ref, crid):
-            raise ConflictError(
-                status=409,
-                code="ConsumerGroupExists",
-                request_id=None,
-                message=f"consumer group {ref.name!r} already exists on hub {ref.hub.name!r}",
-                hint="Another program or person created it. Set adopt=True on the ConsumerGroup to manage it "
-                "here (Pulumi will then delete it on destroy), or choose another name.",
-            )
+        if not inputs.get("adopt") and self._exists(api, ref, crid):
+            self._claim(api, ref, inputs, crid)
         live = api.put_consumer_group(ref, client_request_id=crid)
         return CreateResult(str(live.get("id") or ref.path), _outputs(live, inputs, ref))
 
     @staticmethod
-    def _exists(ref: ConsumerGroupRef, crid: str) -> bool:
+    def _exists(api: IotHubApi, ref: ConsumerGroupRef, crid: str) -> bool:
         try:
-            runtime.current_api().get_consumer_group(ref, client_request_id=crid)
+            api.get_consumer_group(ref, client_request_id=crid)
         except NotFoundError:
             return False
         return True
+
+    @staticmethod
+    def _claim(api: IotHubApi, ref: ConsumerGroupRef, inputs: dict[str, Any], crid: str) -> None:
+        """Continue with an existing group only on a hub this stack owns; refuse it anywhere else."""
+        hub = api.find_hub(ref.hub, client_request_id=crid) or {}
+        hub_owner = (hub.get("tags") or {}).get(OWNER_TAG)
+        if same_stack(hub_owner, inputs.get(OWNER_INPUT)):
+            print(
+                f"warning: consumer group {ref.name!r} already exists on hub {ref.hub.name!r}, which this "
+                "stack manages; continuing with it (an earlier create cut off after Azure accepted it)",
+                file=sys.stderr,
+            )
+            return
+        raise ConflictError(
+            status=409,
+            code="ConsumerGroupExists",
+            request_id=None,
+            message=f"consumer group {ref.name!r} already exists on hub {ref.hub.name!r}.",
+            hint="The hub is not managed by this stack, so another program or person created the group. Set "
+            "adopt=True on the ConsumerGroup to manage it here (Pulumi will then delete it on destroy), or "
+            "choose another name.",
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = user_props(props)
@@ -161,7 +199,7 @@ class ConsumerGroupProvider(ResourceProvider):
             live = runtime.current_api().get_consumer_group(ref, client_request_id=new_client_request_id())
         except NotFoundError:
             return ReadResult("", {})
-        inputs = {k: v for k, v in old.items() if k in INPUT_KEYS}
+        inputs = {k: v for k, v in old.items() if k in STATE_KEYS}
         if "name" not in inputs:
             inputs = {
                 "resource_group_name": ref.hub.resource_group,
@@ -170,7 +208,7 @@ class ConsumerGroupProvider(ResourceProvider):
                 "event_hub_endpoint_name": ref.endpoint,
             }
         outs = {**old, **_outputs(live, inputs, ref)}
-        return ReadResult(str(outs["id"]), outs, {k: outs[k] for k in INPUT_KEYS if k in outs})
+        return ReadResult(str(outs["id"]), outs, {k: outs[k] for k in STATE_KEYS if k in outs})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         ref = group_ref(user_props(_props), _id)
@@ -222,4 +260,5 @@ class ConsumerGroup(Resource, module="iothub", name="ConsumerGroup"):
             raise TypeError("pass either a ConsumerGroupArgs or keyword arguments, not both")
         args = args if args is not None else ConsumerGroupArgs(**kwargs)
         props: dict[str, Any] = {"created": None, "subscription_id": None, **args.to_props()}
+        props[OWNER_INPUT] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         super().__init__(ConsumerGroupProvider(), resource_name, props, opts)

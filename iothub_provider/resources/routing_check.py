@@ -62,21 +62,24 @@ def check_routing(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> No
 
 
 def _routing_endpoints(f: v.Failures, endpoints: Any) -> set[str] | None:
-    """Names a route may target ("events" plus every custom endpoint), or None when unknown."""
+    """Names a route may target ("events" plus every custom endpoint), or None while any is unknown."""
     names = {"events"}
     table = v.expect_dict(f, "routing", "routing.endpoints", endpoints)
     if table is None:
         return None if is_unknown(endpoints) else names
     v.check_keys(f, "routing", "routing.endpoints", table, ENDPOINT_TYPES)
+    complete = True  # False once a list, an endpoint or a name is still unknown (preview)
     for kind in ENDPOINT_TYPES:
-        for i, endpoint in enumerate(
-            v.expect_list(f, "routing", f"routing.endpoints.{kind}", table.get(kind)) or []
-        ):
+        listed = table.get(kind)
+        complete = complete and not is_unknown(listed)
+        for i, endpoint in enumerate(v.expect_list(f, "routing", f"routing.endpoints.{kind}", listed) or []):
             path = f"routing.endpoints.{kind}[{i}]"
+            complete = complete and not is_unknown(endpoint)
             endpoint = v.expect_dict(f, "routing", path, endpoint)
             if endpoint is None:
                 continue
             name = endpoint.get("name")
+            complete = complete and not is_unknown(name)
             required = ("name", "containerName") if kind == "storageContainers" else ("name",)
             v.check_required_keys(f, "routing", path, endpoint, required)
             if isinstance(name, str):
@@ -89,7 +92,7 @@ def _routing_endpoints(f: v.Failures, endpoints: Any) -> set[str] | None:
                 elif name in names:
                     f.add("routing", f"{path}.name {name!r} is used by another endpoint; names are unique")
                 names.add(name)
-    return names
+    return names if complete else None
 
 
 def _route(f: v.Failures, path: str, route: Any, names: set[str] | None, *, fallback: bool) -> None:

@@ -1,10 +1,18 @@
-"""Tokens: static when configured; azure-identity only when needed, imported lazily, failures mapped."""
+"""Tokens: static when configured; azure-identity only when needed, imported lazily, failures mapped; the
+DefaultAzureCredential path asks for the scope of the endpoint's cloud and caches and refreshes its token."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -30,6 +38,78 @@ def test_without_a_token_the_cloud_scope_is_requested() -> None:
     token = token_provider_for(Settings(endpoint="https://management.chinacloudapi.cn"))
     assert isinstance(token, IdentityToken)
     assert "https://management.chinacloudapi.cn/.default" in repr(token)
+
+
+class ManagedIdentityEndpoint:
+    """An App Service managed-identity token endpoint on loopback (IDENTITY_ENDPOINT / IDENTITY_HEADER), the
+    way DefaultAzureCredential finds a managed identity; every answer is a new token valid for ``ttl`` s."""
+
+    def __init__(self, ttl: int) -> None:
+        self.ttl = ttl
+        self.resources: list[str] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                resource = parse_qs(urlsplit(self.path).query)["resource"][0]
+                endpoint.resources.append(resource)
+                body = json.dumps({
+                    "access_token": f"mi-token-{len(endpoint.resources)}",
+                    "expires_on": str(int(time.time()) + endpoint.ttl),
+                    "resource": resource,
+                    "token_type": "Bearer",
+                }).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/msi/token"
+
+
+@pytest.fixture
+def managed_identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[ManagedIdentityEndpoint]:
+    endpoint = ManagedIdentityEndpoint(ttl=3600)
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "MSI_", "IDENTITY_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", endpoint.url)
+    monkeypatch.setenv("IDENTITY_HEADER", "identity-header")
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "resource"),
+    [
+        ("https://management.azure.com", "https://management.azure.com"),
+        ("https://management.chinacloudapi.cn", "https://management.chinacloudapi.cn"),
+        ("https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net"),
+    ],
+)
+def test_default_azure_credential_asks_for_the_endpoint_clouds_scope_and_caches_the_token(
+    managed_identity: ManagedIdentityEndpoint, endpoint: str, resource: str
+) -> None:
+    token = token_provider_for(Settings(endpoint=endpoint))
+    assert isinstance(token, IdentityToken)
+
+    assert [token(), token(), token()] == ["mi-token-1"] * 3
+    assert managed_identity.resources == [resource]
+
+
+def test_default_azure_credential_token_is_refreshed_before_it_expires(
+    managed_identity: ManagedIdentityEndpoint,
+) -> None:
+    managed_identity.ttl = 60  # inside azure-core's five-minute refresh window
+    token = token_provider_for(Settings())
+
+    assert [token(), token()] == ["mi-token-1", "mi-token-2"]
 
 
 class FailingIdentity(IdentityToken):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID, TOKEN
 from tests.emulator.conftest import Arm, hub_body, hub_path
@@ -144,3 +145,71 @@ def test_racing_writers_on_a_file_backed_store(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert sorted(results) == [200] + [412] * 5
+
+
+def test_etag_header_equals_body_etag_on_every_single_resource_response(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    """Hub PUT (201 and 200), GET, the Location URL's final 200, consumer-group PUT and GET."""
+    responses = [arm.create_hub("hdr-hub")]
+    responses.append(arm.call("GET", hub_path("hdr-hub")))
+    control.set_provisioning("polls", 1)
+    update = arm.call("PUT", hub_path("hdr-hub"), json={**hub_body(), "tags": {"v": "2"}})
+    responses.append(update)
+    responses.append(arm.call("GET", hub_path("hdr-hub")))  # Updating
+    location = update.headers["Azure-AsyncOperation"].replace("&asyncinfo", "")
+    assert arm.call("GET", location, api_version=None).status_code == 202
+    final = arm.call("GET", location, api_version=None)
+    assert final.status_code == 200 and final.json()["properties"]["state"] == "Active"
+    responses.append(final)
+    cg = hub_path("hdr-hub") + "/eventHubEndpoints/events/ConsumerGroups"
+    responses.append(arm.call("PUT", f"{cg}/g1", json={"properties": {"name": "g1"}}))
+    responses.append(arm.call("GET", f"{cg}/g1"))
+    responses.append(arm.call("GET", f"{cg}/$Default"))
+    for response in responses:
+        assert response.status_code in (200, 201), response.text
+        assert response.headers["ETag"] == response.json()["etag"] != "", response.request.url
+    etags = [r.json()["etag"] for r in responses[:5]]
+    # created, then Active, then update accepted (= the GET while Updating), then finished: 4 changes
+    assert len(set(etags)) == 4
+    patched = arm.call("PATCH", hub_path("hdr-hub"), json={"tags": {}})
+    assert patched.json()["etag"] == "" and "ETag" not in patched.headers  # as Azure: PATCH answers ""
+
+
+def test_put_table_on_a_hub_in_another_resource_group(arm: Arm, resource_group: str) -> None:
+    """The name is global: If-None-Match * or no header still cannot take over a hub elsewhere."""
+    arm.create_hub("elsewhere-hub")
+    arm.call(
+        "PUT",
+        f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-two",
+        api_version="2021-04-01",
+        json={"location": LOCATION},
+    )
+    for headers in ({}, {"If-None-Match": "*"}, {"If-Match": "*"}):
+        response = arm.call("PUT", hub_path("elsewhere-hub", rg="rg-two"), json=hub_body(), headers=headers)
+        assert response.status_code in (409, 412), response.text
+    assert arm.call("GET", hub_path("elsewhere-hub", rg="rg-two")).status_code == 404
+
+
+def test_racing_creates_with_if_none_match_exactly_one_wins(arm: Arm, resource_group: str) -> None:
+    results: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def creator(capacity: int) -> None:
+        mine = Arm(arm.url, TOKEN)
+        barrier.wait()
+        response = mine.call(
+            "PUT",
+            hub_path("born-once"),
+            json=hub_body(capacity=capacity),
+            headers={"If-None-Match": "*"},
+        )
+        results.append(response.status_code)
+
+    threads = [threading.Thread(target=creator, args=(n,)) for n in range(1, 7)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201] + [412] * 5
+    assert len(arm.call("POST", hub_path("born-once") + "/listkeys").json()["value"]) == 5

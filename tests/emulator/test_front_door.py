@@ -191,7 +191,7 @@ def test_unknown_route_is_an_explicit_error(arm: Arm) -> None:
     assert response.json()["error"]["code"] == "NotImplementedByEmulator"
 
 
-def test_malformed_json_is_an_iothub_bad_request(arm: Arm, resource_group: str) -> None:
+def test_malformed_json_is_arms_invalid_request_content(arm: Arm, resource_group: str) -> None:
     response = arm.session.put(
         arm.url + hub_path("json-hub"),
         params={"api-version": "2023-06-30"},
@@ -200,7 +200,9 @@ def test_malformed_json_is_an_iothub_bad_request(arm: Arm, resource_group: str) 
         timeout=10,
     )
     assert response.status_code == 400
-    assert response.json()["code"] == 400001
+    error = response.json()["error"]
+    assert error["code"] == "InvalidRequestContent"
+    assert error["message"].startswith("The request content was invalid and could not be deserialized: '")
     no_version = arm.session.put(arm.url + hub_path("json-hub"), data=b"{not json", timeout=10)
     assert no_version.json()["error"]["code"] == "MissingApiVersionParameter"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from iothub_provider.emulator.control import EmulatorControl
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_path
@@ -179,3 +181,79 @@ def test_provisioning_mode_applies_to_operations_accepted_afterwards(
     assert arm.get_hub("late-hub")["properties"]["state"] == "Active"
     assert arm.get_hub("early-hub")["properties"]["state"] == "Activating"
     assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
+
+
+def test_failed_update_restores_the_previous_hub(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("fail-upd-hub")
+    before = arm.get_hub("fail-upd-hub")
+    control.add_fault(kind="fail_operation", method="PUT", path="/IotHubs/fail-upd-hub", code=400116)
+    changed = {**before, "sku": {"name": "S2", "capacity": 2}, "tags": {"lost": "yes"}}
+    response = arm.call("PUT", hub_path("fail-upd-hub"), json=changed)
+    assert response.status_code == 200
+    status = arm.call("GET", response.headers["Azure-AsyncOperation"], api_version=None).json()
+    assert status["status"] == "Failed" and status["error"]["code"] == 400116
+    after = arm.get_hub("fail-upd-hub")
+    assert after["sku"] == before["sku"] and after["tags"] == before["tags"]
+    assert (after["properties"]["state"], after["properties"]["provisioningState"]) == ("Active", "Failed")
+    location = response.headers["Azure-AsyncOperation"].replace("&asyncinfo", "")
+    failed = arm.call("GET", location, api_version=None)
+    assert failed.status_code == 400 and failed.json()["code"] == 400116
+
+
+def test_failed_delete_leaves_the_hub_active(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    arm.create_hub("fail-del-hub")
+    control.add_fault(kind="fail_operation", method="DELETE", code=500019, message="Internal Error")
+    response = arm.call("DELETE", hub_path("fail-del-hub"))
+    assert response.status_code == 202
+    status = arm.call("GET", response.headers["Azure-AsyncOperation"], api_version=None).json()
+    assert status["status"] == "Failed"
+    assert status["error"]["code"] == 500019 and status["error"]["httpStatusCode"] == "InternalServerError"
+    location = arm.call("GET", response.headers["Location"], api_version=None)
+    assert location.status_code == 500 and location.json()["code"] == 500019
+    hub = arm.get_hub("fail-del-hub")["properties"]
+    assert (hub["state"], hub["provisioningState"]) == ("Active", "Failed")
+    assert arm.call("DELETE", hub_path("fail-del-hub")).status_code == 202
+    assert arm.call("GET", hub_path("fail-del-hub")).status_code == 404
+
+
+def test_operation_in_another_subscription_is_not_found(arm: Arm, resource_group: str) -> None:
+    aao = arm.create_hub("op-hub").headers["Azure-AsyncOperation"]
+    other = aao.replace(SUBSCRIPTION_ID, "00000000-0000-0000-0000-000000000009")
+    response = arm.call("GET", other, api_version=None)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "OperationNotFound"
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("PUT", "", {"location": "westeurope", "sku": {"name": "S1", "capacity": 2}}),
+        ("DELETE", "", None),
+        ("PATCH", "", {"tags": {}}),
+        ("DELETE", "/eventHubEndpoints/events/ConsumerGroups/cg1", None),
+        ("POST", "/exportDevices", {"exportBlobContainerUri": "https://x/c", "excludeKeys": True}),
+        (
+            "POST",
+            "/importDevices",
+            {"inputBlobContainerUri": "https://x/i", "outputBlobContainerUri": "https://x/o"},
+        ),
+    ],
+)
+def test_every_write_to_a_hub_in_transition_gets_409002(
+    arm: Arm, resource_group: str, control: EmulatorControl, method: str, suffix: str, body: object
+) -> None:
+    arm.create_hub("transit-hub")
+    cg = arm.call(
+        "PUT",
+        hub_path("transit-hub") + "/eventHubEndpoints/events/ConsumerGroups/cg1",
+        json={"properties": {"name": "cg1"}},
+    )
+    assert cg.status_code == 200
+    control.set_provisioning("polls", 3)
+    update = arm.call("PUT", hub_path("transit-hub"), json={"location": "westeurope", "sku": {"name": "S2"}})
+    assert update.status_code == 200
+    response = arm.call(method, hub_path("transit-hub") + suffix, json=body)
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == 409002 and response.json()["httpStatusCode"] == "Conflict"
+    assert arm.get_hub("transit-hub")["sku"]["name"] == "S2"  # reads still work while Updating

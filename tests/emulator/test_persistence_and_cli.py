@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from iothub_provider.emulator.__main__ import parser, settings_from
 from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.emulator.settings import Settings
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
@@ -217,3 +218,22 @@ def test_fault_flag_is_validated() -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "kind must be one of" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode", "value"),
+    [
+        ([], "immediate", 0),
+        (["--provisioning-delay", "2.5"], "seconds", 2.5),
+        (["--provisioning-polls", "3"], "polls", 3),
+        (["--provisioning-delay", "0"], "immediate", 0),
+    ],
+)
+def test_provisioning_flags(argv: list[str], mode: str, value: float) -> None:
+    settings = settings_from(parser().parse_args(["--in-memory", *argv]))
+    assert (settings.provisioning_mode, settings.provisioning_value) == (mode, value)
+
+
+def test_provisioning_flags_are_exclusive() -> None:
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--provisioning-delay", "1", "--provisioning-polls", "2"])

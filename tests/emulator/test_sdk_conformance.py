@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
+from azure.core.polling.base_polling import LocationPolling
+from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.iothub import IotHubClient
 from azure.mgmt.iothub.models import (
     EventHubProperties,
@@ -175,3 +177,83 @@ def test_older_api_version_client(emulator: object, resource_group: str, control
     assert client.iot_hub_resource.get(RG, "old-api").name == "old-api"
     assert {r["query"]["api-version"] for r in control.requests()} == {"2019-03-22"}
     client.close()
+
+
+def test_every_list_follows_next_link(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    """With one item per page, each pageable operation only sees everything by following nextLink."""
+    ops = iothub_client.iot_hub_resource
+    for name in ("page-a", "page-b"):
+        ops.begin_create_or_update(RG, name, _description()).result()
+    ops.create_event_hub_consumer_group(RG, "page-a", "events", "extra", {"properties": {"name": "extra"}})
+    for _ in range(2):
+        ops.export_devices(
+            RG, "page-a", ExportDevicesRequest(export_blob_container_uri="https://x/c", exclude_keys=False)
+        )
+    control.set_settings(page_size=1)
+    control.clear_requests()
+    assert [h.name for h in ops.list_by_subscription()] == ["page-a", "page-b"]
+    assert [h.name for h in ops.list_by_resource_group(RG)] == ["page-a", "page-b"]
+    assert len(list(ops.list_keys(RG, "page-a"))) == 5
+    groups = [g.name for g in ops.list_event_hub_consumer_groups(RG, "page-a", "events")]
+    assert groups == ["$Default", "extra"]
+    assert len(list(ops.list_jobs(RG, "page-a"))) == 2
+    assert [s.sku.name for s in ops.get_valid_skus(RG, "page-a")] == ["S1", "S2", "S3"]
+    assert [q.name for q in ops.get_quota_metrics(RG, "page-a")] == ["TotalMessages", "TotalDeviceCount"]
+    followed = {r["path"].rsplit("/", 1)[-1] for r in control.requests() if "$skipToken" in r["query"]}
+    assert followed == {"IotHubs", "listkeys", "ConsumerGroups", "jobs", "skus", "quotaMetrics"}
+    assert all(r["status"] == 200 for r in control.requests())
+    key_pages = [r["method"] for r in control.requests() if r["path"].endswith("/listkeys")]
+    assert key_pages == ["POST", "GET", "GET", "GET", "GET"]  # the pageable POST's next pages are GETs
+
+
+def test_delete_polled_through_location_by_the_sdk(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    """The client's Location algorithm (what ARM clients use without Azure-AsyncOperation)."""
+    ops = iothub_client.iot_hub_resource
+    ops.begin_create_or_update(RG, "loc-hub", _description()).result()
+    control.set_provisioning("polls", 2)
+    control.clear_requests()
+    ops.begin_delete(RG, "loc-hub", polling=ARMPolling(0, lro_algorithms=[LocationPolling()])).result()
+    polls = [r for r in control.requests() if "/operationResults/" in r["path"]]
+    assert all("asyncinfo" not in r["query"] for r in polls)
+    assert [r["status"] for r in polls] == [202, 202, 200]
+    with pytest.raises(ResourceNotFoundError):
+        ops.get(RG, "loc-hub")
+
+
+def test_create_polled_through_azure_async_operation_then_final_get(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    control.set_provisioning("polls", 1)
+    control.clear_requests()
+    hub = iothub_client.iot_hub_resource.begin_create_or_update(RG, "aao-hub", _description()).result()
+    assert hub.properties.provisioning_state == "Succeeded"
+    sent = [(r["method"], "asyncinfo" in r["query"], r["status"]) for r in control.requests()]
+    assert sent == [("PUT", False, 201), ("GET", True, 200), ("GET", True, 200), ("GET", False, 200)]
+
+
+def test_sdk_errors_carry_the_wire_codes(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    ops = iothub_client.iot_hub_resource
+    hub = ops.begin_create_or_update(RG, "err-hub", _description()).result()
+    with pytest.raises(HttpResponseError) as stale:
+        ops.begin_create_or_update(RG, "err-hub", hub, if_match="AAAAAAAAAAA=").result()
+    assert stale.value.status_code == 412 and stale.value.error is not None
+    assert stale.value.error.code == 412001
+    with pytest.raises(HttpResponseError) as partitions:
+        ops.begin_create_or_update(RG, "err-hub", _description(partitions=8)).result()
+    assert partitions.value.status_code == 400
+    with pytest.raises(ResourceNotFoundError):
+        ops.get_keys_for_key_name(RG, "err-hub", "nope")
+    with pytest.raises(ResourceNotFoundError):
+        ops.get_job(RG, "err-hub", "no-job")
+    with pytest.raises(ResourceNotFoundError) as missing_group:
+        ops.list_by_resource_group("rg-missing").next()
+    assert missing_group.value.error is not None
+    assert missing_group.value.error.code == "ResourceGroupNotFound"
+    with pytest.raises(ClientAuthenticationError):
+        make_client(control.url, token="wrong", retry_total=0).iot_hub_resource.get(RG, "err-hub")

@@ -64,6 +64,27 @@ class Arm:
         response = self._call("PUT", self._hub_url(group, name), json=body, headers=headers)
         assert response.status_code in (200, 201), response.text
 
+    def change_properties(self, group: str, name: str, **properties: Any) -> None:
+        """Set hub properties outside Pulumi (read-modify-write PUT with the live etag, as the portal does).
+
+        ``authorizationPolicies`` given here are added to the hub's current ones (keys included)."""
+        live = self.hub(group, name)
+        assert live is not None, f"hub {name} does not exist"
+        added = properties.pop("authorizationPolicies", [])
+        listed = self._call("POST", self._hub_url(group, name, "/listkeys"))
+        listed.raise_for_status()
+        body: dict[str, Any] = {k: live[k] for k in ("location", "tags", "sku") if k in live}
+        body["properties"] = {**live["properties"], **properties,
+                              "authorizationPolicies": [*listed.json()["value"], *added]}
+        headers = {"If-Match": live["etag"]}
+        response = self._call("PUT", self._hub_url(group, name), json=body, headers=headers)
+        assert response.status_code in (200, 201), response.text
+
+    def policy_names(self, group: str, name: str) -> list[str]:
+        response = self._call("POST", self._hub_url(group, name, "/listkeys"))
+        response.raise_for_status()
+        return sorted(policy["keyName"] for policy in response.json()["value"])
+
     def delete_consumer_group(self, group: str, name: str, consumer_group: str) -> None:
         url = self._hub_url(group, name, f"/eventHubEndpoints/events/ConsumerGroups/{consumer_group}")
         assert self._call("DELETE", url).status_code in (200, 204)

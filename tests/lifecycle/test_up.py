@@ -80,7 +80,7 @@ def test_capacity_change_updates_in_place_with_the_etag_from_state(stack: Simula
 
 def test_tag_change_updates_in_place(stack: SimulatedStack, arm: Arm, control: EmulatorControl) -> None:
     stack.up(hub_program())
-    hub_id = stack.resource(HUB).id
+    hub_id, etag_before = stack.resource(HUB).id, stack.resource(HUB).outputs["etag"]
     control.clear_requests()
 
     run = stack.up(hub_program(tags={"env": "test", "owner": "platform"}))
@@ -88,7 +88,10 @@ def test_tag_change_updates_in_place(stack: SimulatedStack, arm: Arm, control: E
     assert run.deployment.ops() == [("update", HUB)]
     live = arm.hub(RESOURCE_GROUP, HUB_NAME)
     assert live is not None and user_tags(live) == {"env": "test", "owner": "platform"}
-    assert [w["method"] for w in writes(control)] in (["PATCH"], ["PUT"])
+    hub_writes = writes(control)
+    assert [w["method"] for w in hub_writes] == ["PATCH"]
+    assert hub_writes[0]["headers"].get("if-match") == etag_before
+    assert stack.resource(HUB).outputs["etag"] == live["etag"] != etag_before
     assert stack.resource(HUB).id == hub_id
     assert stack.resource(HUB).outputs["tags"] == {"env": "test", "owner": "platform"}
 
@@ -114,6 +117,22 @@ def test_update_after_a_change_outside_pulumi_fails_and_says_to_refresh(stack: S
     assert failure.value.method == "Update"
     live = arm.hub(RESOURCE_GROUP, HUB_NAME)
     assert live is not None and user_tags(live) == {"env": "portal-edit"} and live["sku"]["capacity"] == 1
+
+
+def test_a_tag_only_update_after_a_change_outside_pulumi_fails_and_says_to_refresh(stack: SimulatedStack,
+                                                                                   arm: Arm) -> None:
+    stack.up(hub_program())
+    arm.set_capacity(RESOURCE_GROUP, HUB_NAME, 2)
+
+    with pytest.raises(ProviderError, match="pulumi refresh") as failure:
+        stack.up(hub_program(tags={"env": "test", "owner": "platform"}))
+
+    assert failure.value.method == "Update" and "412" in failure.value.details
+    live = arm.hub(RESOURCE_GROUP, HUB_NAME)
+    assert live is not None and user_tags(live) == {"env": "test"} and live["sku"]["capacity"] == 2
+    stack.refresh()
+    stack.up(hub_program(tags={"env": "test", "owner": "platform"}))
+    assert user_tags(arm.hub(RESOURCE_GROUP, HUB_NAME)) == {"env": "test", "owner": "platform"}
 
 
 def test_bad_input_fails_in_check_before_any_request(stack: SimulatedStack, control: EmulatorControl) -> None:
@@ -166,6 +185,11 @@ def test_an_unnamed_hub_keeps_its_derived_name_across_runs(stack: SimulatedStack
     assert run.deployment.ops() == [("same", HUB)]
     assert arm.hub_names(RESOURCE_GROUP) == [name]
     assert name.startswith(f"{HUB}-")
+
+    updated = stack.up(hub_program(name=None, sku={"name": "S1", "capacity": 2}))
+
+    assert updated.deployment.ops() == [("update", HUB)]
+    assert stack.resource(HUB).outputs["name"] == name and arm.hub_names(RESOURCE_GROUP) == [name]
 
 
 def test_retention_change_updates_in_place(stack: SimulatedStack, arm: Arm) -> None:

@@ -15,6 +15,7 @@ from iothub_provider.client.transport import Transport
 from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import ConflictError
+from iothub_provider.resources.consumer_group import same_stack
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.providers.conftest import hub_inputs
 
@@ -98,6 +99,35 @@ def test_an_existing_group_is_not_taken_over_without_adopt(
         groups.create(groups.check({}, group_inputs()).inputs)
     adopted = groups.create(groups.check({}, group_inputs(adopt=True)).inputs)
     assert adopted.outs is not None and adopted.outs["name"] == "analytics"
+
+
+def test_an_existing_group_is_kept_only_on_a_hub_of_the_same_stack(
+    groups: ConsumerGroupProvider, hub: str, outside: IotHubApi
+) -> None:
+    # the hub fixture carries the owner tag of proj/dev; a cut-off create left the group behind
+    outside.put_consumer_group(ConsumerGroupRef(HUB, "events", "analytics"))
+    for stranger in ("proj/prod/hub-analytics", "other/dev/hub-analytics", None):
+        with pytest.raises(ConflictError, match="adopt=True"):
+            groups.create(groups.check({}, group_inputs(pulumi_owner=stranger)).inputs)
+    kept = groups.create(groups.check({}, group_inputs(pulumi_owner="proj/dev/hub-analytics")).inputs)
+    assert kept.id == f"{hub}/eventHubEndpoints/events/ConsumerGroups/analytics"
+    assert kept.outs is not None and kept.outs["pulumi_owner"] == "proj/dev/hub-analytics"
+
+
+@pytest.mark.parametrize(
+    ("hub_owner", "group_owner", "same"),
+    [
+        ("proj/dev/hub", "proj/dev/hub-analytics", True),
+        ("proj/dev/hub", "proj/dev/a/b/c", True),
+        ("proj/dev/hub", "proj/prod/hub-analytics", False),
+        ("proj/dev/hub", "other/dev/hub-analytics", False),
+        ("iothub/hub-telemetry", "iothub/hub-telemetry/x", False),
+        (None, "proj/dev/x", False),
+        ("proj/dev/hub", None, False),
+    ],
+)
+def test_same_stack_compares_project_and_stack(hub_owner: Any, group_owner: Any, same: bool) -> None:
+    assert same_stack(hub_owner, group_owner) is same
 
 
 def test_group_is_gone_when_its_hub_is(groups: ConsumerGroupProvider, hub: str, outside: IotHubApi) -> None:

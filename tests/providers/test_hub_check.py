@@ -159,6 +159,60 @@ def test_unknowns_are_tolerated_during_preview() -> None:
     assert isinstance(result.inputs["name"], Unknown)
 
 
+NESTED_UNKNOWNS: list[dict[str, Any]] = [
+    {"cloud_to_device": {"maxDeliveryCount": Unknown(), "feedback": {"ttlAsIso8601": Unknown()}}},
+    {"ip_filter_rules": [{"filterName": "a", "action": Unknown(), "ipMask": Unknown()}, Unknown()]},
+    {
+        "network_rule_sets": {
+            "defaultAction": Unknown(),
+            "applyToBuiltInEventHubEndpoint": True,
+            "ipRules": [{"filterName": "a", "ipMask": Unknown()}, Unknown()],
+        }
+    },
+    {"identity": {"type": Unknown(), "userAssignedIdentities": Unknown()}},
+    {"storage_endpoints": {"$default": {"connectionString": Unknown(), "containerName": Unknown()}}},
+    {"messaging_endpoints": {"fileNotifications": {"maxDeliveryCount": Unknown(), "ttlAsIso8601": "PT1H"}}},
+    {
+        "routing": {
+            "endpoints": {"eventHubs": [{"name": Unknown(), "connectionString": Unknown()}]},
+            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["eh"], "isEnabled": True}],
+        }
+    },
+    {
+        "routing": {
+            "endpoints": {"serviceBusQueues": Unknown()},
+            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["q"], "isEnabled": True}],
+            "enrichments": [{"key": "k", "value": Unknown(), "endpointNames": ["q"]}],
+        }
+    },
+    {"routing": {"endpoints": {"eventHubs": [Unknown()]}, "fallbackRoute": Unknown(), "routes": [Unknown()]}},
+]
+
+
+@pytest.mark.parametrize("overrides", NESTED_UNKNOWNS, ids=lambda o: next(iter(o)))
+def test_nested_unknowns_in_every_setting_are_tolerated(overrides: dict[str, Any]) -> None:
+    assert failures(hub_inputs(**overrides)) == {}
+
+
+def test_nested_floats_become_whole_numbers_everywhere() -> None:
+    news = hub_inputs(
+        cloud_to_device={"maxDeliveryCount": 10.0, "feedback": {"maxDeliveryCount": 5.0}},
+        messaging_endpoints={"fileNotifications": {"maxDeliveryCount": 7.0}},
+        routing={
+            "endpoints": {
+                "storageContainers": [{"name": "s", "containerName": "c", "batchFrequencyInSeconds": 100.0}]
+            },
+            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["s"], "isEnabled": True}],
+        },
+    )
+    result = IotHubProvider().check({}, news)
+    assert result.failures == []
+    c2d, routing = result.inputs["cloud_to_device"], result.inputs["routing"]
+    assert type(c2d["maxDeliveryCount"]) is int and type(c2d["feedback"]["maxDeliveryCount"]) is int
+    assert type(result.inputs["messaging_endpoints"]["fileNotifications"]["maxDeliveryCount"]) is int
+    assert type(routing["endpoints"]["storageContainers"][0]["batchFrequencyInSeconds"]) is int
+
+
 def test_generated_name_is_stable_and_kept_from_olds() -> None:
     first = IotHubProvider().check({}, hub_inputs(name=None)).inputs["name"]
     again = IotHubProvider().check({}, hub_inputs(name=None)).inputs["name"]

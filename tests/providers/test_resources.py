@@ -81,6 +81,8 @@ def test_outputs_are_attributes(mocks: Recorder) -> Any:
         assert host == "hub-telemetry.azure-devices.net" and hub_name == "hub-telemetry"
         types = {r.name: r.typ for r in mocks.registered}
         assert types["analytics"] == types["readers"] == "pulumi-python:dynamic/iothub:ConsumerGroup"
+        owners = {r.name: r.inputs.get("pulumi_owner") for r in mocks.registered}
+        assert owners["analytics"] == "proj/dev/analytics" and owners["readers"] == "proj/dev/readers"
 
     return pulumi.Output.all(hub.host_name, group.hub_name).apply(check)
 
