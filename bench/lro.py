@@ -177,11 +177,18 @@ def _figure(
     faster = sdk_s != sdk_s or ours_s <= sdk_s + SDK_TOLERANCE_S or sdk_s < lim
     if ra and t <= ra:
         text = "= limit (+0.25s), <=40 reqs, <= sdk"
-        met = ours_s <= lim + 0.25 and ours_n <= MAX_REQUESTS and faster
+        in_bound = ours_s <= lim + 0.25
     else:
-        bound = target_bound(lim)
-        text = f"<= 1.1*limit+1 = {fmt_s(bound)}, <=40 reqs, <= sdk"
-        met = ours_s <= bound and ours_n <= MAX_REQUESTS and faster
+        text = f"<= 1.1*limit+1 = {fmt_s(target_bound(lim))}, <=40 reqs, <= sdk"
+        in_bound = ours_s <= target_bound(lim)
+    failed = [
+        name
+        for name, ok in (("limit", in_bound), ("requests", ours_n <= MAX_REQUESTS), ("sdk", faster))
+        if not ok
+    ]
+    met = not failed
+    if failed and not quick:
+        text += f" (failed: {', '.join(failed)})"
     case = (
         f"hub {op} T={t:g}s " + (f"Retry-After={ra}s" if ra else "no Retry-After") + f" (n={len(ours.wall)})"
     )

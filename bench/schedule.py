@@ -3,8 +3,7 @@
 For a provisioning time T, a client that reads the status at times t1 < t2 < ... (seconds after the
 initial response) sees the operation done at the first ti >= T: the overshoot is ti - T and the cost
 is i status reads. The curve is computed for our client's schedule (imported from the client, so it
-follows any change there), for azure-mgmt-iothub's default (a read at once, then every 30 s), and
-for a candidate schedule that meets the issue's target by construction.
+follows any change there) and for azure-mgmt-iothub's default (a read at once, then every 30 s).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from iothub_provider.client.polling import poll_interval
+from iothub_provider.client.polling import next_poll_delay
 
 SDK_INTERVAL = 30.0
 HORIZON = 1800.0  # the client's default operation deadline
@@ -22,21 +21,12 @@ HORIZON = 1800.0  # the client's default operation deadline
 NextWait = Callable[[int, float], float]
 
 
-def ours(reads: int, _elapsed: float) -> float:
-    return poll_interval(reads)
+def ours(reads: int, elapsed: float) -> float:
+    return next_poll_delay(reads, elapsed)
 
 
 def sdk(_reads: int, _elapsed: float) -> float:
     return SDK_INTERVAL
-
-
-def candidate(reads: int, elapsed: float) -> float:
-    """Our growth, but never more than 10% of the time already spent plus 0.9 s, and never past the
-    next multiple of 30 s: the overshoot stays under 10% + 1 s and no read comes later than
-    azure-core's 30 s default would make it."""
-    wait = min(poll_interval(reads), 0.1 * elapsed + 0.9)
-    to_grid = (math.floor(elapsed / SDK_INTERVAL) + 1) * SDK_INTERVAL - elapsed
-    return min(wait, to_grid) if to_grid > 0.05 else wait
 
 
 def read_times(next_wait: NextWait, first_delay: float = 0.0, horizon: float = HORIZON) -> list[float]:
@@ -116,8 +106,8 @@ CURVE_POINTS = (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 150, 300)
 
 
 def curve_table(points: Iterable[float] = CURVE_POINTS) -> str:
-    """The overshoot-vs-reads curve of our schedule next to the SDK's default and the candidate."""
-    schedules = {"ours": read_times(ours), "sdk": read_times(sdk), "candidate": read_times(candidate)}
+    """The overshoot-vs-reads curve of our schedule next to the SDK's default."""
+    schedules = {"ours": read_times(ours), "sdk": read_times(sdk)}
     head = f"{'T (s)':>6} | " + " | ".join(f"{n:>9} seen/over/reads" for n in schedules) + " | bound 1.1T+1"
     lines = [head, "-" * len(head)]
     for t in points:
@@ -126,7 +116,7 @@ def curve_table(points: Iterable[float] = CURVE_POINTS) -> str:
             p = seen(times, t)
             cells.append(f"{p.seen_at:8.1f}s/{p.overshoot:5.1f}s/{p.reads:3d}")
         lines.append(f"{t:>6} | " + " | ".join(f"{c:>25}" for c in cells) + f" | {target_bound(t):.1f}s")
-    for name, fn in (("ours", ours), ("candidate", candidate)):
+    for name, fn in (("ours", ours),):
         s = summarise(fn)
         missed = ", ".join(f"{a:.1f}-{b:.1f}s" for a, b in s.missed_ranges[:6]) or "none"
         slower = ", ".join(f"{a:.1f}-{b:.1f}s" for a, b in s.slower_than_sdk[:6]) or "none"

@@ -160,7 +160,7 @@ class Lifecycle:
 
     def _step(self, kind: str, action: Callable[[], object]) -> bool:
         faults = schedule.draw_step(self.rng)
-        mode, value = schedule.draw_provisioning(self.rng, faults)
+        mode, value = schedule.draw_provisioning(self.rng)
         error: EngineError | None = None
         with self._faults(faults, mode, value) as observed:
             try:

@@ -12,17 +12,22 @@ Strategy, first that applies to the initial response wins (as ARM and azure-core
 A response with none of these (PUT 200 with a terminal state, DELETE 200/204) is already final.
 
 Schedule: the first status read happens immediately. After that, ``Retry-After`` on the latest response wins
-(capped at 60 s); without it the interval after the n-th read is ``min(10, 0.5 * 1.5 ** (n - 1))`` seconds:
+(capped at 60 s). Without it, the wait before the next read is the smallest of
 
-    read:      1     2     3     4     5     6     7     8     9    10 ...
-    wait (s):  0.5   0.75  1.13  1.69  2.53  3.80  5.70  8.54  10   10 ...
-    elapsed:   0.5   1.25  2.38  4.06  6.59 10.4  16.1  24.6  34.6  44.6 ...
+- the growth curve ``min(10, 0.5 * 1.5 ** (reads - 1))``: 0.5, 0.75, 1.13, 1.69, 2.53, 3.80, 5.70, 8.54, 10 s;
+- ``0.1 * elapsed + 0.9`` seconds, ``elapsed`` counted from the initial response: an operation that ends just
+  after a read is seen within 10% of its duration plus 0.9 s;
+- the time to the next multiple of 30 s since the initial response: a read lands wherever azure-core's default
+  schedule (a read at once, then every 30 s) would make one, so we are never later than Microsoft's SDK.
 
-A 2-second emulator operation is seen done at 2.4 s (0.4 s wasted, 4 reads); a 2-minute real create is seen
-within 10 s of finishing (about 18 reads instead of 240 at a fixed 0.5 s, and at most 10 s late instead of 30
-s with azure-core's default). Every operation has a deadline (``iothub:operationTimeout``, 30 min by
-default); the timeout error names the operation URL. The final GET after a write tolerates the service's brief
-404-after-success (the resource reappears) on the same schedule, within the same deadline.
+    operation takes:   2 s    5 s    30 s    45 s    120 s
+    seen done at:    2.3 s  6.0 s  30.0 s  48.1 s  120.0 s
+    status reads:       4      7      18      22       32
+
+A 2-minute real create costs 32 reads; a 2-second emulator operation is seen 0.3 s late. Every operation
+has a deadline (``iothub:operationTimeout``, 30 min by default); the timeout error names the operation URL.
+The final GET after a write tolerates the service's brief 404-after-success (the resource reappears) on the
+same schedule, within the same deadline.
 """
 
 from __future__ import annotations
@@ -46,9 +51,21 @@ POLL_MAX = 10.0
 RETRY_AFTER_CAP = 60.0
 
 
+POLL_FRACTION = 0.1
+POLL_SLACK = 0.9
+SDK_MARK = 30.0
+
+
 def poll_interval(reads: int) -> float:
-    """Seconds to wait after the ``reads``-th status read when the server gave no Retry-After."""
+    """The growth curve: seconds to wait after the ``reads``-th read when nothing else bounds the wait."""
     return float(min(POLL_MAX, POLL_FIRST * POLL_GROWTH ** min(max(0, reads - 1), 32)))
+
+
+def next_poll_delay(reads: int, elapsed: float) -> float:
+    """Seconds to wait after the ``reads``-th status read, ``elapsed`` seconds into the operation."""
+    wait = min(poll_interval(reads), POLL_FRACTION * elapsed + POLL_SLACK)
+    to_mark = (elapsed // SDK_MARK + 1) * SDK_MARK - elapsed
+    return float(min(wait, to_mark) if to_mark > 0.05 else wait)
 
 
 Fetch = Callable[[str], ArmResponse]
@@ -180,7 +197,12 @@ class Poller:
         status = "InProgress"
         while True:
             if delay_hint is not None or reads > 0:
-                delay = poll_interval(reads) if delay_hint is None else min(delay_hint, RETRY_AFTER_CAP)
+                elapsed = self.clock() - started
+                delay = (
+                    next_poll_delay(reads, elapsed)
+                    if delay_hint is None
+                    else min(delay_hint, RETRY_AFTER_CAP)
+                )
                 self._sleep_within(delay, started, strategy.status_url(), status)
             try:
                 response = self.fetch(strategy.status_url())
@@ -209,7 +231,8 @@ class Poller:
             except NotFoundError:
                 reads += 1
                 log.info("%s not readable yet after the write; reading again", redact_url(resource_url))
-                self._sleep_within(poll_interval(reads), started, resource_url, "NotFound")
+                delay = next_poll_delay(reads, self.clock() - started)
+                self._sleep_within(delay, started, resource_url, "NotFound")
 
     def _sleep_within(self, delay: float, started: float, url: str, status: str) -> None:
         elapsed = self.clock() - started

@@ -228,8 +228,9 @@ class IotHubProvider(ResourceProvider):
             live = self._apply(api, ref, live, old, inputs, crid)
         except PreconditionFailedError:
             # Changed since Pulumi last read it. Harmless only when the hub already is what the program wants
-            # (for example our own write whose response was lost and whose retry met the new etag).
-            current = api.get_hub(ref, client_request_id=crid)
+            # (for example our own write whose response was lost and whose retry met the new etag). That write
+            # may still be provisioning: wait for it, so state records the hub's final etag.
+            current = api.settle_hub(ref, client_request_id=crid)
             if not model.already_applied(current, inputs, old.get("tags")):
                 raise
             live = current

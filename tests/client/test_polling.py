@@ -13,6 +13,7 @@ from iothub_provider.client.polling import (
     Poller,
     ProvisioningStatePolling,
     choose_strategy,
+    next_poll_delay,
     poll_interval,
 )
 from iothub_provider.client.wire import ArmResponse
@@ -162,7 +163,7 @@ def test_timeout_names_the_operation_url() -> None:
         poller(script, fake, timeout=30.0).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
     assert info.value.operation_url == AAO.split("?")[0]
     assert "operationResults/op1" in str(info.value) and "Running" in str(info.value)
-    assert sum(fake.sleeps) <= 30.0
+    assert sum(fake.sleeps) <= 30.0 + 1e-9  # never sleeps past the deadline
 
 
 def test_final_get_waits_out_a_brief_404_after_success() -> None:
@@ -173,3 +174,26 @@ def test_final_get_waits_out_a_brief_404_after_success() -> None:
     )
     assert poller(script, fake).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO)) is final
     assert fake.sleeps == [0.5, 0.75]
+
+
+def _seen_done(duration: float, sdk: bool = False) -> tuple[float, int]:
+    """When a client on our schedule (or on azure-core's default: at once, then every 30 s) sees the end."""
+    t, reads = 0.0, 1
+    while t < duration:
+        t += 30.0 if sdk else next_poll_delay(reads, t)
+        reads += 1
+    return t, reads
+
+
+DURATIONS = [0.3, 1, 2, 3.7, 5, 9.9, 20, 29.5, 30, 31, 45, 60, 90, 119, 120, 300, 1000]
+
+
+@pytest.mark.parametrize("duration", DURATIONS)
+def test_schedule_sees_the_end_within_ten_percent_plus_one_second_and_never_after_the_sdk(
+    duration: float,
+) -> None:
+    seen, reads = _seen_done(duration)
+    assert seen <= 1.1 * duration + 1.0
+    assert seen <= _seen_done(duration, sdk=True)[0] + 1e-9
+    if duration <= 120:
+        assert reads <= 35

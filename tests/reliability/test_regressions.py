@@ -13,8 +13,12 @@ from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import TransportError
 from reliability.crashes import free_port
+from reliability.lab import PROJECT, DeclaredStack, HubSpec, provider_config
+from reliability.operator import Operator
+from reliability.proxy import LossyProxy, upstream_of
 from reliability.security import untrusted_tls_server
-from tests.conftest import SUBSCRIPTION_ID
+from tests.conftest import LOCATION, SUBSCRIPTION_ID
+from tests.harness.process import ProviderProcess
 
 HUBS = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
 
@@ -81,3 +85,28 @@ def test_a_request_that_never_got_an_answer_names_its_client_request_id() -> Non
 
     assert "[x-ms-client-request-id: crid-42]" in str(info.value)
     assert info.value.client_request_id == "crid-42"
+
+
+def test_an_update_whose_answer_was_lost_records_the_settled_hub(emulator: EmulatorServer,
+                                                                control: EmulatorControl) -> None:
+    """The emulator applied the update, its answer was lost, the retried PUT met the new etag (412): the
+    provider must record the hub once its update finished, or the next `up` is refused as changed outside."""
+    control.create_resource_group(SUBSCRIPTION_ID, "rg-lost-answer", LOCATION)
+    spec = HubSpec(resource_group="rg-lost-answer", name="lost-answer-hub")
+    operator = Operator(emulator.url, emulator.token, SUBSCRIPTION_ID)
+    with LossyProxy(upstream_of(emulator.url)) as proxy, ProviderProcess(project=PROJECT) as provider:
+        stack = DeclaredStack(provider, stack="lost-answer",
+                              config=provider_config(proxy.url, emulator.token, SUBSCRIPTION_ID))
+        stack.up(spec)
+        control.set_provisioning("seconds", 0.5)
+        rule = proxy.lose("PUT", r"/IotHubs/[^/]+$")
+
+        stack.up(spec.with_changes(capacity=2))
+
+        assert rule.fired == 1
+        recorded, live = stack.hub_state() or {}, operator.hub("rg-lost-answer", "lost-answer-hub") or {}
+        assert recorded.get("provisioning_state") == "Succeeded"
+        assert recorded.get("etag") == live.get("etag")
+        stack.up(spec.with_changes(capacity=3))  # nobody else changed the hub: this must not be refused
+        assert (operator.hub("rg-lost-answer", "lost-answer-hub") or {})["sku"]["capacity"] == 3
+        stack.destroy()
