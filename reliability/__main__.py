@@ -29,7 +29,7 @@ class Sizes:
 
 FULL = Sizes(lifecycles=200, workers=2, provider_kills=12, emulator_kills=6, stacks=8, check_examples=10_000,
              emulator_examples=10_000)
-QUICK = Sizes(lifecycles=6, workers=1, provider_kills=3, emulator_kills=1, stacks=8, check_examples=300,
+QUICK = Sizes(lifecycles=6, workers=2, provider_kills=3, emulator_kills=1, stacks=8, check_examples=300,
               emulator_examples=300)
 
 

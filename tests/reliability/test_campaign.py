@@ -12,7 +12,7 @@ SEED = 1125
 
 
 def test_seeded_lifecycles_under_faults_hold_every_invariant() -> None:
-    figures = run_campaign(seed=SEED, lifecycles=6)
+    figures = run_campaign(seed=SEED, lifecycles=6, workers=2)
 
     assert figures.problems == []
     assert {key: figures.counts[key] for key in MUST_BE_ZERO} == dict.fromkeys(MUST_BE_ZERO, 0)
