@@ -213,3 +213,33 @@ def test_racing_creates_with_if_none_match_exactly_one_wins(arm: Arm, resource_g
         t.join()
     assert sorted(results) == [201] + [412] * 5
     assert len(arm.call("POST", hub_path("born-once") + "/listkeys").json()["value"]) == 5
+
+
+def test_two_emulators_on_one_data_dir_still_let_exactly_one_writer_win(tmp_path: Path) -> None:
+    """Compare-and-swap lives in SQLite's transaction, not in one process's memory."""
+    with (
+        EmulatorServer(token=TOKEN, data_dir=tmp_path) as first,
+        EmulatorServer(token=TOKEN, data_dir=tmp_path) as second,
+    ):
+        first.control.create_resource_group(SUBSCRIPTION_ID, "rg-test", LOCATION)
+        Arm(first.url, TOKEN).create_hub("shared-hub")
+        etag = Arm(second.url, TOKEN).get_hub("shared-hub")["etag"]
+        results: list[int] = []
+        barrier = threading.Barrier(8)
+
+        def writer(n: int) -> None:
+            mine = Arm((first, second)[n % 2].url, TOKEN)
+            barrier.wait()
+            response = mine.call(
+                "PATCH", hub_path("shared-hub"), json={"tags": {"n": str(n)}}, headers={"If-Match": etag}
+            )
+            results.append(response.status_code)
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(results) == [200] + [412] * 7
+        winner = Arm(first.url, TOKEN).get_hub("shared-hub")
+        assert winner == Arm(second.url, TOKEN).get_hub("shared-hub")

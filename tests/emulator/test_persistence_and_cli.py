@@ -124,8 +124,9 @@ def test_kill_9_then_restart_keeps_state_and_finishes_operations(
     assert arm.get_hub("crash-hub")["properties"]["state"] == "Active"
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_sigterm_shuts_down_cleanly_and_keeps_data(
-    tmp_path: Path, processes: list[subprocess.Popen[str]]
+    tmp_path: Path, processes: list[subprocess.Popen[str]], stop: signal.Signals
 ) -> None:
     proc, url, lines = _start(["--data-dir", str(tmp_path)])
     processes.append(proc)
@@ -137,7 +138,7 @@ def test_sigterm_shuts_down_cleanly_and_keeps_data(
         api_version="2021-04-01",
         json={"location": LOCATION},
     )
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(stop)
     assert proc.wait(timeout=15) == 0
     again, url2, _ = _start(["--data-dir", str(tmp_path)])
     processes.append(again)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -330,3 +331,20 @@ def test_control_api_refuses_bad_input_cleanly(emulator: EmulatorServer) -> None
         assert response.json()["error"]["code"] == "InvalidControlRequest"
     assert emulator.control.settings()["page_size"] == 100
     assert emulator.control.faults() == []
+
+
+def test_a_stalled_client_does_not_hold_up_anyone_else(emulator: EmulatorServer, arm: Arm) -> None:
+    """A body announced but never sent ties up only its own connection."""
+    parts = urlsplit(emulator.url)
+    stalled = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10)
+    try:
+        stalled.sendall(
+            f"PUT {hub_path('stalled-hub')}?api-version=2023-06-30 HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+            '{"location": '.encode()
+        )
+        for _ in range(3):
+            assert arm.call("GET", LIST).status_code == 200
+    finally:
+        stalled.close()
+    assert arm.call("GET", LIST).status_code == 200
