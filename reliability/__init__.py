@@ -4,6 +4,8 @@
 short versions of every part in CI. Parts, one module each:
 
     lab.py        the test bench: emulator, provider processes, stacks declared as the engine sees them
+    operator.py   someone in the Azure portal: out-of-band changes, and reading what is really there
+    proxy.py      a TCP proxy that loses answers after the emulator did the work
     ledger.py     what the emulator's request log says: retries, creations, faults fired
     schedule.py   the seeded random fault schedule
     campaign.py   fault campaign over hub and consumer-group lifecycles, with its invariants

@@ -54,6 +54,7 @@ GROUPS: Final = ("analytics", "alerts", "archive")
 OPS_GROUP: Final = "ops-monitor"
 OPS_TAG: Final = "ops-owner"
 REFRESH_HINT: Final = "pulumi refresh"
+LEFTOVER_HINT: Final = "created by this resource in an earlier `pulumi up` that did not finish"
 _ERROR_LINE: Final = re.compile(r"^iothub_provider\.errors\.(?P<cls>\w+): (?P<message>.*)$")
 
 
@@ -218,9 +219,13 @@ class Lifecycle:
         self.figures.add(f"failed steps: {diagnosis.error_class}")
         refused_as_stale = (diagnosis.error_class == "PreconditionFailedError"
                             and REFRESH_HINT in diagnosis.message and self.stale)
+        refused_as_leftover = (diagnosis.error_class == "HubOwnershipError"
+                               and LEFTOVER_HINT in diagnosis.message)
+        if refused_as_leftover:
+            self.figures.add("refused: own leftover hub needs replacing")
         if fired.get("fail_operation"):
             self.stale = True  # a failed update leaves a new etag behind, like a portal change
-        elif not (refused_as_stale or outage):
+        elif not (refused_as_stale or refused_as_leftover or outage):
             self.figures.add("unexpected failures")
             self.figures.problem(f"{where}: failed under transient faults {dict(fired)}: "
                                  f"{diagnosis.error_class}: {diagnosis.message[:400]}")
@@ -286,15 +291,21 @@ class Lifecycle:
     # -- the end --------------------------------------------------------------------------------------------
 
     def _converge(self, spec: HubSpec) -> None:
-        """`pulumi up --refresh` until it succeeds (3 tries), check, then destroy and look for orphans."""
+        """`pulumi up --refresh` until it succeeds (3 tries, doing what the errors say), check, then destroy
+        and look for orphans."""
         for attempt in range(1, 4):
             try:
                 self.stack.refresh()
                 self.stack.up(spec)
             except EngineError as exc:
+                diagnosis = diagnose(exc)
                 if attempt == 3:
-                    self.figures.problem(f"lifecycle {self.index}: no convergence: {diagnose(exc).message}")
+                    self.figures.problem(f"lifecycle {self.index}: no convergence: {diagnosis.message}")
                     return
+                if LEFTOVER_HINT in diagnosis.message:  # the way out the error names: delete the hub
+                    for name in self.operator.hub_names(self.group):
+                        self.operator.delete_hub(self.group, name)
+                    self.figures.add("leftover hubs deleted by hand, as the error says")
                 continue
             if attempt > 1:
                 self.figures.add("final up needed a second attempt")

@@ -6,6 +6,7 @@ fault rule is active, so its requests always succeed or fail for a reason worth 
 
 from __future__ import annotations
 
+import time
 from typing import Any, Final
 
 import requests
@@ -81,6 +82,13 @@ class Operator:
         body["sku"] = {"name": live["sku"]["name"], "capacity": capacity}
         self._call("PUT", self._hub_url(group, name), (200, 201), json=body,
                    headers={"If-Match": str(live["etag"])})
+
+    def delete_hub(self, group: str, name: str) -> None:
+        """Delete the hub and wait until it is gone (the emulator provisions in seconds at most)."""
+        self._call("DELETE", self._hub_url(group, name), (200, 202, 204, 404))
+        deadline = time.monotonic() + 60
+        while self.hub(group, name) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def add_consumer_group(self, group: str, name: str, consumer_group: str) -> None:
         url = self._hub_url(group, name, f"/eventHubEndpoints/events/ConsumerGroups/{consumer_group}")

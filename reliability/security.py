@@ -308,4 +308,6 @@ def audit_dependencies(timeout: float = 300) -> Figures:
             reason = dependencies[0].get("skip_reason", "")
             figures.notes.append(f"pip-audit ({service}) audited nothing: every package was skipped "
                                  f"({reason[:120]})")
+    if not any(v for k, v in figures.counts.items() if k.endswith("dependencies audited")):
+        figures.name += " (NOT DONE: no vulnerability service reachable, see notes)"
     return figures

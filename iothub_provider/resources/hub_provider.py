@@ -157,19 +157,31 @@ class IotHubProvider(ResourceProvider):
     ) -> dict[str, Any]:
         """Continue with an existing hub only when it is ours (owner tag) or the program asked to adopt it."""
         owner = (live.get("tags") or {}).get(OWNER_TAG)
-        if owner != inputs["pulumi_owner"] and not inputs.get("adopt"):
+        trace = f" [x-ms-client-request-id: {crid}]"
+        ours = owner == inputs["pulumi_owner"]
+        if not ours and not inputs.get("adopt"):
             raise HubOwnershipError(
                 f"IoT hub {ref.name!r} already exists in resource group {ref.resource_group!r} and was not "
                 f"created by this Pulumi resource (its {OWNER_TAG!r} tag is {owner!r}). To manage it from "
                 "this program, set adopt=True on the IotHub (settings the program does not declare are "
-                "kept); to only read it, use IotHub.get(...); otherwise choose another name."
+                "kept); to only read it, use IotHub.get(...); otherwise choose another name." + trace
             )
         problems = model.immutable_mismatches(live, inputs)
         if problems:
+            leftover = (
+                " It was created by this resource in an earlier `pulumi up` that did not finish, so Pulumi "
+                "does not know it: to give it these settings, delete it (az iot hub delete --name "
+                f"{ref.name} --resource-group {ref.resource_group}) and run `pulumi up` again, or change "
+                "the program back to match it."
+                if ours
+                else " Change the program to match the hub, or choose another name."
+            )
             raise HubOwnershipError(
                 f"IoT hub {ref.name!r} exists but cannot take this program's settings without replacement: "
                 + "; ".join(problems)
-                + ". Change the program to match the hub, or choose another name."
+                + "."
+                + leftover
+                + trace
             )
         live = api.settle_hub(ref, client_request_id=crid)
         return self._write(api, ref, live, inputs, None, str(live.get("etag") or ""), crid)

@@ -18,6 +18,7 @@ from reliability.operator import Operator
 from reliability.proxy import LossyProxy, upstream_of
 from reliability.security import untrusted_tls_server
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
+from tests.harness.engine import ProviderError
 from tests.harness.process import ProviderProcess
 
 HUBS = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
@@ -109,4 +110,30 @@ def test_an_update_whose_answer_was_lost_records_the_settled_hub(emulator: Emula
         assert recorded.get("etag") == live.get("etag")
         stack.up(spec.with_changes(capacity=3))  # nobody else changed the hub: this must not be refused
         assert (operator.hub("rg-lost-answer", "lost-answer-hub") or {})["sku"]["capacity"] == 3
+        stack.destroy()
+
+
+def test_a_leftover_hub_that_cannot_take_new_settings_is_refused_with_an_id_and_a_way_out(
+        emulator: EmulatorServer, control: EmulatorControl) -> None:
+    """A create cut off after Azure made the hub leaves it out of state; if the program then changes a setting
+    Azure cannot change in place, the next create must say whose hub it is, what to do, and carry an id."""
+    control.create_resource_group(SUBSCRIPTION_ID, "rg-leftover", LOCATION)
+    spec = HubSpec(resource_group="rg-leftover", name="leftover-hub")
+    with ProviderProcess(project=PROJECT) as provider:
+        stack = DeclaredStack(provider, stack="leftover",
+                              config=provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID))
+        control.add_fault(kind="error", status=400, code="BadRequest", method="POST", path_regex="/listkeys$")
+        with pytest.raises(ProviderError):
+            stack.up(spec)  # the hub exists, the create failed: nothing in state
+        control.clear_faults()
+
+        with pytest.raises(ProviderError) as refused:
+            stack.up(spec.with_changes(partition_count=4))
+
+        message = refused.value.details.strip().splitlines()[-1]
+        assert message.startswith("iothub_provider.errors.HubOwnershipError: ")
+        assert "created by this resource" in message and "delete it" in message
+        assert "[x-ms-client-request-id: " in message
+        Operator(emulator.url, emulator.token, SUBSCRIPTION_ID).delete_hub("rg-leftover", "leftover-hub")
+        stack.up(spec.with_changes(partition_count=4))  # the way out the message gives
         stack.destroy()
