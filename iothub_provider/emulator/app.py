@@ -344,4 +344,10 @@ class EmulatorApp:
 
     @staticmethod
     def _base_url(request: Request) -> str:
-        return f"{request.url.scheme}://{request.url.netloc}"
+        # From the Host header as the client sent it (what request.url uses too, without building a URL).
+        scope = request.scope
+        host = request.headers.get("host")
+        if not host:
+            server_host, port = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server_host}:{port}"
+        return f"{scope.get('scheme', 'http')}://{host}"
