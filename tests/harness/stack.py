@@ -62,3 +62,12 @@ def load_stack_config(path: Path) -> dict[str, str | Secret]:
             raise ValueError(f"{path.name}: {key} is encrypted; the harness cannot decrypt stack secrets")
         config[key] = value if isinstance(value, str) else json.dumps(value)
     return config
+
+
+def emulator_provider_config(url: str, token: str, subscription_id: str) -> dict[str, str | Secret]:
+    """Provider settings of a stack deploying to a test emulator; the token is a secret, as in a stack."""
+    return {
+        "iothub:armEndpoint": url,
+        "iothub:subscriptionId": subscription_id,
+        "iothub:accessToken": Secret(token),
+    }

@@ -9,8 +9,7 @@ import pytest
 from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID
 from tests.harness.process import ProviderProcess
-from tests.harness.stack import SimulatedStack
-from tests.harness.wire import Secret
+from tests.harness.stack import SimulatedStack, emulator_provider_config
 from tests.lifecycle.arm import Arm
 
 PROJECT = "iothub-provider"
@@ -25,12 +24,8 @@ def provider() -> Iterator[ProviderProcess]:
 @pytest.fixture
 def stack(provider: ProviderProcess, emulator: EmulatorServer, resource_group: str) -> SimulatedStack:
     """An empty `local`-style stack whose provider talks to the test emulator."""
-    config: dict[str, str | Secret] = {
-        "iothub:armEndpoint": emulator.url,
-        "iothub:subscriptionId": SUBSCRIPTION_ID,
-        "iothub:accessToken": Secret(emulator.token),
-        "iothub:operationTimeout": "60",
-    }
+    config = emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID)
+    config["iothub:operationTimeout"] = "60"
     return SimulatedStack(provider, project=PROJECT, stack="test", config=config)
 
 

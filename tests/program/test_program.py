@@ -15,7 +15,7 @@ from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.stack import SimulatedStack
+from tests.harness.stack import SimulatedStack, emulator_provider_config
 from tests.harness.wire import Secret, contains_unknown
 from tests.lifecycle.arm import Arm, user_tags
 
@@ -41,9 +41,7 @@ def provider() -> Iterator[ProviderProcess]:
 @pytest.fixture
 def stack(provider: ProviderProcess, emulator: EmulatorServer, resource_group: str) -> SimulatedStack:
     config: dict[str, str | Secret] = {
-        "iothub:armEndpoint": emulator.url,
-        "iothub:subscriptionId": SUBSCRIPTION_ID,
-        "iothub:accessToken": Secret(emulator.token),
+        **emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID),
         "iothub-provider:resourceGroup": resource_group,
         "iothub-provider:location": LOCATION,
         "iothub-provider:tags": json.dumps({"env": "test"}),
