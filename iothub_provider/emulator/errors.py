@@ -15,8 +15,8 @@ Two wire shapes exist in production and both are emulated:
         +-- Conflict              409 name taken / hub not Active (409002)
         +-- PreconditionFailed    412 412001 If-Match / If-None-Match not satisfied
 
-RP codes observed in production traffic: 400016, 400007, 409002, 412001, 500019 (see the emulator section of README.md);
-the other numeric codes are the emulator's own, chosen in the same ``status * 1000 + n`` scheme.
+RP codes observed in production traffic: 400016, 400007, 409002, 412001, 500019 (see the emulator section of
+README.md); the other numeric codes are the emulator's own, chosen in the same ``status * 1000 + n`` scheme.
 """
 
 from __future__ import annotations

@@ -282,5 +282,7 @@ def immutable_mismatches(live: dict[str, Any], inputs: dict[str, Any]) -> list[s
         problems.append(f"location is {live.get('location')!r}, the program says {inputs['location']!r}")
     live_partitions = get_path(live, FIELD_PATHS["partition_count"])
     if "partition_count" in inputs and live_partitions not in (None, inputs["partition_count"]):
-        problems.append(f"partition_count is {live_partitions}, the program says {inputs['partition_count']}")
+        wanted = inputs["partition_count"]  # a float after its trip through the engine
+        wanted = int(wanted) if isinstance(wanted, float) and wanted.is_integer() else wanted
+        problems.append(f"partition_count is {live_partitions}, the program says {wanted}")
     return problems
