@@ -51,6 +51,10 @@ class _Runtime:
                 self._settings = settings_from()
             return self._settings
 
+    def seams(self) -> Seams:
+        with self._lock:
+            return self._seams
+
     def api(self) -> IotHubApi:
         settings = self.settings()
         with self._lock:
@@ -86,6 +90,11 @@ def current_settings() -> Settings:
 
 def current_api() -> IotHubApi:
     return _RUNTIME.api()
+
+
+def current_seams() -> Seams:
+    """The sleep and clock this process waits with (tests inject their own through ``configure``)."""
+    return _RUNTIME.seams()
 
 
 def reset() -> None:

@@ -67,7 +67,8 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         default=None,
-        help="async operations answer Running to the first N status polls, then finish",
+        help="async operations answer Running to the first N polls (status-URL or hub GETs, writes refused "
+        "with 409002), then finish",
     )
     p.add_argument(
         "--retry-after",

@@ -26,12 +26,12 @@ class ConsumerGroupRules(BackendCore):
 
     def _consumer_group_hub(self, tx: Tx, ref: HubRef, endpoint: str) -> dict[str, Any]:
         self.settle(tx)
-        hub = self._existing_hub(tx, ref)
+        hub = self._existing_hub(tx, ref, rendering.CONSUMER_GROUP_HUB_COLUMNS)
         self._check_endpoint(endpoint)
         return hub
 
     def put_consumer_group(self, call: Call, ref: HubRef, endpoint: str, name: str) -> Reply:
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             hub = self._consumer_group_hub(tx, ref, endpoint)
             validation.consumer_group_body_name(call.body)
             if name != DEFAULT_CONSUMER_GROUP:
@@ -86,7 +86,7 @@ class ConsumerGroupRules(BackendCore):
         return Reply(200, body, etag_headers(body["etag"]))
 
     def delete_consumer_group(self, ref: HubRef, endpoint: str, name: str) -> Reply:
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             hub = self._consumer_group_hub(tx, ref, endpoint)
             if name.lower() == DEFAULT_CONSUMER_GROUP.lower():
                 raise BadRequest(

@@ -5,8 +5,9 @@ Contract (stable; other code relies on these names):
     EmulatorControl(url, token)
     .reset()                                            empty state, no faults, empty log, start-up settings
     .create_resource_group(subscription_id, name, location) -> dict   (the ARM resource group body)
-    .set_provisioning(mode, value=0, retry_after=...)  mode "immediate" | "polls" (done after `value` status
-                                                        polls) | "seconds" (done `value` s after acceptance);
+    .set_provisioning(mode, value=0, retry_after=...)  mode "immediate" | "polls" (done after `value` polls:
+                                                        status-URL or hub GETs, writes refused with 409002)
+                                                        | "seconds" (done `value` s after acceptance);
                                                         applies to hub create/update/delete and group delete
     .provisioning() -> dict                             {"mode", "value", "retry_after"}
     .set_settings(**changes) -> dict / .settings()      page_size, retry_after, skip_api_version_check, ...

@@ -7,6 +7,8 @@ finished before anyone looks at the state it changes, also right after a restart
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from iothub_provider.emulator import errors, ids, operations, rendering
@@ -31,6 +33,18 @@ class BackendCore:
     def settle_now(self) -> None:
         with self.store.transaction() as tx:
             self.settle(tx)
+
+    @contextmanager
+    def _settled_read(self) -> Iterator[Tx]:
+        """The transaction of a request that only reads: a plain read when no async operation is due,
+        else a write transaction that finishes the due ones first (a read never sees them unfinished)."""
+        with self.store.reading() as tx:
+            if not operations.due(tx, time.time()):
+                yield tx
+                return
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            yield tx
 
     def _finish(self, tx: Tx, op: dict[str, Any]) -> None:
         failed = op["failure"] is not None
@@ -87,9 +101,9 @@ class BackendCore:
     def reset(self) -> None:
         self.store.clear()
 
-    def _resource_group(self, tx: Tx, subscription: str, name: str) -> dict[str, Any]:
+    def _resource_group(self, tx: Tx, subscription: str, name: str, columns: str = "*") -> dict[str, Any]:
         row = tx.one(
-            "SELECT * FROM resource_groups WHERE sub_key = ? AND rg_key = ?",
+            f"SELECT {columns} FROM resource_groups WHERE sub_key = ? AND rg_key = ?",
             ids.key(subscription),
             ids.key(name),
         )
@@ -124,8 +138,32 @@ class BackendCore:
             op = tx.one("SELECT * FROM operations WHERE id = ?", op_id) or op
         return op
 
-    def _hub_row(self, tx: Tx, ref: HubRef) -> dict[str, Any] | None:
-        row = tx.one("SELECT * FROM hubs WHERE name_key = ?", ids.key(ref.name))
+    def _poll_hub(self, tx: Tx, hub_key: str) -> None:
+        """Count a look at the hub (a read, or a write refused because it is busy) as one poll of its
+        running operations, as a status poll counts: Azure ends operations whoever watches."""
+        for op in operations.watched_by_polls(tx, hub_key):
+            if operations.is_due(op, time.time()):
+                self._finish(tx, op)
+            else:
+                tx.update("operations", {"id": op["id"]}, {"polls_seen": op["polls_seen"] + 1})
+
+    @contextmanager
+    def _hub_write(self, ref: HubRef) -> Iterator[Tx]:
+        """The transaction of a write to a hub or its children. A write refused with 409002 (the hub is
+        busy) is rolled back, then counted as a poll of the hub's operation in a transaction of its own."""
+        try:
+            with self.store.transaction() as tx:
+                yield tx
+        except errors.Conflict as refused:
+            if refused.code != errors.NOT_ACTIVE:
+                raise
+            with self.store.transaction() as tx:
+                self._poll_hub(tx, ids.key(ref.name))
+            raise
+
+    def _hub_row(self, tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any] | None:
+        """The hub's row (only ``columns``, which must include sub_key and rg_key), None if absent."""
+        row = tx.one(f"SELECT {columns} FROM hubs WHERE name_key = ?", ids.key(ref.name))
         if (
             row is None
             or row["sub_key"] != ids.key(ref.subscription)
@@ -134,9 +172,9 @@ class BackendCore:
             return None
         return row
 
-    def _existing_hub(self, tx: Tx, ref: HubRef) -> dict[str, Any]:
-        self._resource_group(tx, ref.subscription, ref.resource_group)
-        row = self._hub_row(tx, ref)
+    def _existing_hub(self, tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any]:
+        self._resource_group(tx, ref.subscription, ref.resource_group, "state")
+        row = self._hub_row(tx, ref, columns)
         if row is None:
             raise errors.ResourceNotFound(ids.HUB_TYPE, ref.name, ref.resource_group)
         return row

@@ -96,7 +96,7 @@ class HubChildRules(BackendCore):
         )
         body = call.body if isinstance(call.body, dict) else {}
         missing = [name for name in required if body.get(name) in (None, "")]
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             self.settle(tx)
             hub = self._existing_hub(tx, ref)
             if missing:

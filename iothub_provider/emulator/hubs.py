@@ -34,13 +34,19 @@ class HubRules(BackendCore):
         return Reply(200, NO_BODY)
 
     def get_hub(self, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            body = rendering.hub(self._existing_hub(tx, ref))
+        with self._settled_read() as tx:
+            row = self._existing_hub(tx, ref, rendering.HUB_COLUMNS)
+            watching = row["state"] != "Active" and bool(operations.watched_by_polls(tx, row["name_key"]))
+        if watching:  # reading the hub's provisioningState is a poll of its operation
+            with self.store.transaction() as tx:
+                self.settle(tx)
+                self._poll_hub(tx, row["name_key"])
+                row = self._existing_hub(tx, ref, rendering.HUB_COLUMNS)
+        body = rendering.hub(row)
         return Reply(200, body, etag_headers(body["etag"]))
 
     def put_hub(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             self.settle(tx)
             group = self._resource_group(tx, ref.subscription, ref.resource_group)
             if group["state"] == "Deleting":
@@ -152,7 +158,7 @@ class HubRules(BackendCore):
         for name, value in tags.items():
             if not isinstance(value, str):
                 raise BadRequest(f"tags['{name}'] must be a string", code=errors.INVALID_BODY)
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             self.settle(tx)
             hub = self._existing_hub(tx, ref)
             etags.check_existing(call.if_match, etags.encode(hub["etag"]))
@@ -163,7 +169,7 @@ class HubRules(BackendCore):
         return Reply(200, rendering.hub(hub, etag=""))
 
     def delete_hub(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
+        with self._hub_write(ref) as tx:
             self.settle(tx)
             self._resource_group(tx, ref.subscription, ref.resource_group)
             hub = self._hub_row(tx, ref)

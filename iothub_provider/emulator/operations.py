@@ -2,6 +2,8 @@
 
 A hub PUT or DELETE (and a resource-group DELETE) creates one row. It records how it progresses
 (mode, polls needed, due time in wall-clock seconds) so a restarted emulator finishes it the same way.
+A poll is any look a client can take at a hub operation: a GET of its status URL, a GET of the hub (ARM's
+provisioningState polling), or a write to the hub refused with 409002 because the hub is busy.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ def is_due(op: dict[str, Any], now: float) -> bool:
     if op["mode"] == "seconds":
         return bool(now >= op["due_at"])
     return True
+
+
+def watched_by_polls(tx: Tx, hub_key: str) -> list[dict[str, Any]]:
+    """The hub's running operations that end after a number of polls (a read of the hub counts as one)."""
+    return tx.all(
+        "SELECT * FROM operations WHERE status = ? AND hub_key = ? AND mode = 'polls'", RUNNING, hub_key
+    )
 
 
 def due(tx: Tx, now: float) -> list[dict[str, Any]]:

@@ -9,6 +9,15 @@ from urllib.parse import quote
 from iothub_provider.emulator import etags, ids, validation
 from iothub_provider.emulator.wire import Call, Reply
 
+HUB_COLUMNS = (
+    "name_key, sub_key, rg_key, subscription, resource_group, name, doc, etag, state, provisioning_state, "
+    "created_at, endpoint"
+)
+"""The hub columns ``hub`` reads (keys and the previous document are never rendered, so not decoded)."""
+
+CONSUMER_GROUP_HUB_COLUMNS = "name_key, sub_key, rg_key, subscription, resource_group, name, state"
+"""The hub columns ``consumer_group`` and the consumer-group rules read: identity and state, no document."""
+
 
 def hub(
     row: dict[str, Any], *, etag: str | None = None, provisioning_state: str | None = None

@@ -14,7 +14,8 @@ class Settings:
     """How async operations progress and how lists page.
 
     provisioning_mode: ``immediate`` (done when accepted), ``polls`` (the first ``provisioning_value``
-    status polls answer Running, the operation is done after them) or ``seconds`` (done
+    polls see it running, the operation is done after them; a poll is a GET of its status URL or of the
+    hub, or a write to the hub refused with 409002) or ``seconds`` (done
     ``provisioning_value`` seconds after it was accepted). The choice is stored with each operation,
     so changing it later does not affect operations already running.
     retry_after: seconds sent as ``Retry-After`` on DELETE 202s and Location 202s; None = not sent.

@@ -1,5 +1,8 @@
 """SQLite persistence: every request's changes commit in one ``BEGIN IMMEDIATE`` transaction.
 
+Requests that only read (and find no async operation due) use a deferred ``BEGIN`` instead: a consistent
+snapshot without taking the write lock.
+
 Why one transaction per request: a compare-and-swap on an etag must read and write atomically even with
 several server threads (or a second process on the same file) racing; and a ``kill -9`` between two
 requests must never leave half a change. WAL + ``synchronous=FULL`` make each commit durable.
@@ -138,6 +141,20 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A deferred transaction for requests that only read: one consistent snapshot, no write lock.
+
+        Whoever uses it must not write (a deferred transaction that upgrades to a write can fail with
+        ``SQLITE_BUSY`` when another process wrote meanwhile); writes belong in ``transaction``.
+        """
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                yield Tx(self._conn)
+            finally:
+                self._conn.execute("COMMIT")
 
     def clear(self) -> None:
         with self.transaction() as tx:

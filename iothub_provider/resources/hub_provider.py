@@ -6,12 +6,20 @@
 | diff | none | explicit changes; immutable fields replace |
 | create | GET, PUT If-None-Match: *, poll, listkeys | never takes over a hub it did not create |
 | update | GET, listkeys, PUT If-Match (PATCH: tags only), poll | overlay on live hub; 412: `pulumi refresh` |
-| read | GET, listkeys | gone -> ReadResult("", {}); live merged over olds |
+| read | GET (404: again, see below), listkeys | gone -> ReadResult("", {}); live merged over olds |
 | delete | DELETE, poll | 404/204 means already gone |
 
 A hub this provider creates carries the owner tag (``pulumi-iothub-owner: <project>/<stack>/<resource>``).
 When create finds a hub with its name, it continues only if the tag names this resource (a create cut off
 half way, now converging) or if the program set ``adopt=True``; otherwise it fails and says how to adopt.
+
+Read confirms a disappearance before dropping the hub from state: Azure answers GET 404 for a while after a
+successful PUT (azure-rest-api-specs#27183), so one 404 during a refresh would make Pulumi forget a live hub.
+After a 404 the hub is read again after ``GONE_CONFIRMATION_DELAYS`` (0.5, 1 and 1.5 s: 3 s of waiting, four
+reads), and no re-read would start later than ``GONE_CONFIRMATION_BUDGET`` (5 s) after the first 404 (slow
+answers cut the schedule short); only when every read says 404 is the hub gone. The waits use the process's
+sleep and clock seams (``runtime.current_seams``). Consumer groups do not show the glitch, so their read
+trusts one 404.
 """
 
 from __future__ import annotations
@@ -62,6 +70,10 @@ REPLACE_ON_CHANGE = (
 )
 COMPARED = tuple(k for k in model.INPUT_KEYS if k not in model.CONTROL_INPUTS)
 TAG_ONLY = frozenset({"tags"})
+GONE_CONFIRMATION_DELAYS = (0.5, 1.0, 1.5)
+"""Seconds to wait before each re-read of a hub that answered 404 (see the module docstring)."""
+GONE_CONFIRMATION_BUDGET = 5.0
+"""Seconds after the first 404 past which no re-read starts: a refresh never waits long on a deleted hub."""
 
 
 def hub_ref(inputs: dict[str, Any], hub_id: str | None = None) -> HubRef:
@@ -283,7 +295,7 @@ class IotHubProvider(ResourceProvider):
         old = user_props(props)
         ref = hub_ref(old, id_)
         api, crid = runtime.current_api(), new_client_request_id()
-        live = api.find_hub(ref, client_request_id=crid)
+        live = self._find_confirmed(api, ref, crid)
         if live is None:
             return ReadResult("", {})
         policies = self._keys(api, ref, crid)
@@ -295,6 +307,20 @@ class IotHubProvider(ResourceProvider):
         outs = {k: v for k, v in {**old, **fresh}.items() if k not in gone}
         refreshed_inputs = {k: outs[k] for k in model.INPUT_KEYS if k in inputs or k in ("subscription_id",)}
         return ReadResult(str(live.get("id") or id_), outs, refreshed_inputs)
+
+    @staticmethod
+    def _find_confirmed(api: IotHubApi, ref: HubRef, crid: str) -> dict[str, Any] | None:
+        """The hub, or None once several reads over a few seconds all said 404 (a single 404 may be the
+        service's brief 404 after a successful PUT)."""
+        live = api.find_hub(ref, client_request_id=crid)
+        seams = runtime.current_seams()
+        first_404 = seams.clock()
+        for delay in GONE_CONFIRMATION_DELAYS:
+            if live is not None or seams.clock() - first_404 + delay > GONE_CONFIRMATION_BUDGET:
+                break
+            seams.sleep(delay)
+            live = api.find_hub(ref, client_request_id=crid)
+        return live
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         ref = hub_ref(user_props(_props), _id)

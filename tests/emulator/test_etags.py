@@ -153,10 +153,10 @@ def test_etag_header_equals_body_etag_on_every_single_resource_response(
     """Hub PUT (201 and 200), GET, the Location URL's final 200, consumer-group PUT and GET."""
     responses = [arm.create_hub("hdr-hub")]
     responses.append(arm.call("GET", hub_path("hdr-hub")))
-    control.set_provisioning("polls", 1)
+    control.set_provisioning("polls", 2)
     update = arm.call("PUT", hub_path("hdr-hub"), json={**hub_body(), "tags": {"v": "2"}})
     responses.append(update)
-    responses.append(arm.call("GET", hub_path("hdr-hub")))  # Updating
+    responses.append(arm.call("GET", hub_path("hdr-hub")))  # Updating (poll 1)
     location = update.headers["Azure-AsyncOperation"].replace("&asyncinfo", "")
     assert arm.call("GET", location, api_version=None).status_code == 202
     final = arm.call("GET", location, api_version=None)

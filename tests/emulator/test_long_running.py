@@ -26,19 +26,64 @@ def test_create_answers_201_with_async_operation_only(arm: Arm, resource_group: 
 
 
 def test_progression_after_polls(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+    """Every look at the operation counts as a poll: a read of the hub as much as its status URL."""
     control.set_provisioning("polls", 2)
     aao = arm.create_hub("poll-hub").headers["Azure-AsyncOperation"]
-    during = arm.get_hub("poll-hub")["properties"]
+    during = arm.get_hub("poll-hub")["properties"]  # poll 1
     assert (during["state"], during["provisioningState"]) == ("Activating", "Activating")
     assert "hostName" not in during
-    assert [arm.call("GET", aao, api_version=None).json()["status"] for _ in range(3)] == [
-        "Running",
-        "Running",
+    assert [arm.call("GET", aao, api_version=None).json()["status"] for _ in range(2)] == [
+        "Running",  # poll 2
         "Succeeded",
     ]
     after = arm.get_hub("poll-hub")["properties"]
     assert (after["state"], after["provisioningState"]) == ("Active", "Succeeded")
     assert after["hostName"] == "poll-hub.azure-devices.net"
+
+
+@pytest.mark.parametrize("kind", ["create", "update"])
+def test_a_client_watching_only_the_hubs_provisioning_state_sees_the_operation_end(
+    arm: Arm, resource_group: str, control: EmulatorControl, kind: str
+) -> None:
+    """ARM's third polling strategy: GET the resource until its provisioningState is terminal."""
+    if kind == "update":
+        arm.create_hub("watched-hub")
+    control.set_provisioning("polls", 2)
+    if kind == "update":
+        body = arm.get_hub("watched-hub")
+        body["sku"]["capacity"] = 2
+        assert arm.call("PUT", hub_path("watched-hub"), json=body).status_code == 200
+    else:
+        assert arm.create_hub("watched-hub").status_code == 201
+    busy = "Updating" if kind == "update" else "Activating"
+    seen = [arm.get_hub("watched-hub")["properties"]["provisioningState"] for _ in range(4)]
+    assert seen == [busy, busy, "Succeeded", "Succeeded"]
+    assert arm.get_hub("watched-hub")["properties"]["state"] == "Active"
+
+
+def test_a_delete_watched_through_the_hub_ends_in_404(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("gone-hub")
+    control.set_provisioning("polls", 1)
+    assert arm.call("DELETE", hub_path("gone-hub")).status_code == 202
+    assert arm.get_hub("gone-hub")["properties"]["provisioningState"] == "Deleting"
+    assert arm.call("GET", hub_path("gone-hub")).status_code == 404
+
+
+def test_writes_refused_with_409002_count_as_polls(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    """A client that just retries its write while the hub is busy gets through once the operation ends."""
+    arm.create_hub("retried-hub")
+    control.set_provisioning("polls", 2)
+    body = arm.get_hub("retried-hub")
+    body["sku"]["capacity"] = 2
+    aao = arm.call("PUT", hub_path("retried-hub"), json=body).headers["Azure-AsyncOperation"]
+    tags = {"tags": {"a": "b"}}
+    statuses = [arm.call("PATCH", hub_path("retried-hub"), json=tags).status_code for _ in range(3)]
+    assert statuses == [409, 409, 200]
+    assert arm.call("GET", aao, api_version=None).json()["status"] == "Succeeded"
 
 
 def test_progression_after_seconds(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
@@ -71,7 +116,7 @@ def test_delete_answers_202_null_with_both_headers_then_location_finishes(
     arm: Arm, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("del-hub")
-    control.set_provisioning("polls", 1)
+    control.set_provisioning("polls", 2)  # the hub read below is poll 1
     response = arm.call("DELETE", hub_path("del-hub"))
     assert response.status_code == 202
     assert response.text == "null"
@@ -102,7 +147,7 @@ def test_update_put_returns_200_and_reports_updating(
     arm: Arm, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("upd-hub")
-    control.set_provisioning("polls", 1)
+    control.set_provisioning("polls", 2)  # the hub read below is poll 1
     body = arm.get_hub("upd-hub")
     body["sku"]["capacity"] = 2
     response = arm.call("PUT", hub_path("upd-hub"), json=body)

@@ -39,7 +39,7 @@ def test_data_dir_survives_restart_and_in_flight_operations_finish(tmp_path: Pat
         arm = _seed(first)
         etag = arm.get_hub("kept-hub")["etag"]
         keys = arm.call("POST", hub_path("kept-hub") + "/listkeys").json()
-        first.control.set_provisioning("polls", 2)
+        first.control.set_provisioning("polls", 3)  # status poll, hub read after the restart, status poll
         aao = arm.create_hub("pending-hub").headers["Azure-AsyncOperation"]
         assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
         old_url = first.url
@@ -94,7 +94,8 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
 def test_kill_9_then_restart_keeps_state_and_finishes_operations(
     tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
-    proc, url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "2"])
+    # three polls: the status poll before the kill, the hub read after the restart, one more status poll
+    proc, url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "3"])
     processes.append(proc)
     arm = Arm(url, TOKEN)
     assert (
@@ -111,7 +112,7 @@ def test_kill_9_then_restart_keeps_state_and_finishes_operations(
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
 
-    again, new_url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "2"])
+    again, new_url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "3"])
     processes.append(again)
     arm = Arm(new_url, TOKEN)
     hub = arm.get_hub("crash-hub")

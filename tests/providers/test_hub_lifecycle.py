@@ -26,6 +26,7 @@ from iothub_provider.errors import (
 )
 from iothub_provider.resources.hub_check import OWNER_TAG
 from iothub_provider.resources.hub_model import SECRET_OUTPUTS
+from iothub_provider.resources.hub_provider import GONE_CONFIRMATION_BUDGET
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.providers.conftest import OWNER, hub_inputs
 
@@ -177,11 +178,26 @@ def test_refresh_sees_drift_and_returns_inputs(hubs: IotHubProvider, outside: Io
     assert hubs.diff(hub_id, result.outs, checked(hubs, result.inputs)).changes is True
 
 
-def test_refresh_of_a_deleted_hub_drops_it(hubs: IotHubProvider, outside: IotHubApi) -> None:
+def test_refresh_of_a_deleted_hub_drops_it(hubs: IotHubProvider, outside: IotHubApi,
+                                          sleeps: list[float]) -> None:
     hub_id, outs = create(hubs)
     outside.delete_hub(REF)
+    sleeps.clear()
     result = hubs.read(hub_id, outs)
     assert result.id == "" and result.outs == {}
+    assert sleeps and sum(sleeps) <= GONE_CONFIRMATION_BUDGET  # the 404 was confirmed, within the bound
+
+
+def test_refresh_waits_out_the_404_after_a_put(hubs: IotHubProvider, outside: IotHubApi,
+                                               control: EmulatorControl, sleeps: list[float]) -> None:
+    hub_id, outs = create(hubs)
+    control.add_fault(kind="get_404_after_put", method="PUT", path="/IotHubs/hub-telemetry", count=3)
+    body = {**outside.get_hub(REF), "tags": {"env": "portal"}}
+    outside.transport.request("PUT", outside.transport.url(REF.path), client_request_id="portal", body=body)
+    sleeps.clear()
+    result = hubs.read(hub_id, outs)
+    assert result.id == hub_id and result.outs is not None and result.outs["tags"] == {"env": "portal"}
+    assert len(sleeps) == 3
 
 
 def test_update_of_a_deleted_hub_says_refresh(hubs: IotHubProvider, outside: IotHubApi) -> None:

@@ -137,3 +137,26 @@ def test_a_leftover_hub_that_cannot_take_new_settings_is_refused_with_an_id_and_
         Operator(emulator.url, emulator.token, SUBSCRIPTION_ID).delete_hub("rg-leftover", "leftover-hub")
         stack.up(spec.with_changes(partition_count=4))  # the way out the message gives
         stack.destroy()
+
+
+def test_a_refresh_right_after_a_portal_change_keeps_the_hub_the_service_briefly_answers_404_for(
+        emulator: EmulatorServer, control: EmulatorControl) -> None:
+    """After a successful PUT the service answers GET 404 for a while (azure-rest-api-specs#27183): a refresh
+    in that window must not drop a live hub from state."""
+    control.create_resource_group(SUBSCRIPTION_ID, "rg-glitch", LOCATION)
+    spec = HubSpec(resource_group="rg-glitch", name="glitch-hub")
+    with ProviderProcess(project=PROJECT) as provider:
+        stack = DeclaredStack(provider, stack="glitch",
+                              config=provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID))
+        stack.up(spec)
+        control.add_fault(kind="get_404_after_put", method="PUT", path="/IotHubs/glitch-hub", count=2)
+        Operator(emulator.url, emulator.token, SUBSCRIPTION_ID).set_capacity("rg-glitch", "glitch-hub", 2)
+
+        stack.refresh()
+
+        hub_reads = [r["status"] for r in control.requests()
+                     if r["method"] == "GET" and r["path"].lower().endswith("/iothubs/glitch-hub")]
+        assert hub_reads[-3:] == [404, 404, 200]
+        recorded = stack.hub_state()
+        assert recorded is not None and recorded["sku"]["capacity"] == 2
+        stack.destroy()
