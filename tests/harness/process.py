@@ -72,7 +72,11 @@ class ProviderProcess:
         self.port = self._read_port()
         self._pumps = [self._pump(self._stream(self._proc.stdout), self.stdout),
                        self._pump(self._stream(self._proc.stderr), self.stderr)]
-        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        # The engine (grpc-go) accepts response metadata far beyond grpc-python's 8 KiB default; a provider
+        # error's traceback travels in it and a long chained one would otherwise arrive as a transport error.
+        self._channel = grpc.insecure_channel(
+            f"127.0.0.1:{self.port}", options=[("grpc.max_metadata_size", 1024 * 1024)]
+        )
         grpc.channel_ready_future(self._channel).result(timeout=STARTUP_TIMEOUT_SECONDS)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
 
