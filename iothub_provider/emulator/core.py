@@ -131,21 +131,22 @@ class BackendCore:
                 f"The operation '{op_id}' could not be found.", code="OperationNotFound", status=404
             )
         if op["status"] == operations.RUNNING:
-            if operations.is_due(op, time.time()):
-                self._finish(tx, op)
-            elif op["mode"] == "polls":
-                tx.update("operations", {"id": op_id}, {"polls_seen": op["polls_seen"] + 1})
+            self._count_poll(tx, op)
             op = tx.one("SELECT * FROM operations WHERE id = ?", op_id) or op
         return op
+
+    def _count_poll(self, tx: Tx, op: dict[str, Any]) -> None:
+        """One look at a running operation: finish it when due, else count the look (``polls`` mode)."""
+        if operations.is_due(op, time.time()):
+            self._finish(tx, op)
+        elif op["mode"] == "polls":
+            tx.update("operations", {"id": op["id"]}, {"polls_seen": op["polls_seen"] + 1})
 
     def _poll_hub(self, tx: Tx, hub_key: str) -> None:
         """Count a look at the hub (a read, or a write refused because it is busy) as one poll of its
         running operations, as a status poll counts: Azure ends operations whoever watches."""
         for op in operations.watched_by_polls(tx, hub_key):
-            if operations.is_due(op, time.time()):
-                self._finish(tx, op)
-            else:
-                tx.update("operations", {"id": op["id"]}, {"polls_seen": op["polls_seen"] + 1})
+            self._count_poll(tx, op)
 
     @contextmanager
     def _hub_write(self, ref: HubRef) -> Iterator[Tx]:
