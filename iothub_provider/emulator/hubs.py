@@ -113,7 +113,7 @@ class HubRules(BackendCore):
                         "seq": 0,
                     },
                 )
-                kind, status = operations.HUB_CREATE, 201
+                kind = operations.HUB_CREATE
             else:
                 row = {
                     **existing,
@@ -127,7 +127,7 @@ class HubRules(BackendCore):
                     "previous": {"doc": existing["doc"], "keys": existing["keys"]},
                 }
                 tx.upsert("hubs", row)
-                kind, status = operations.HUB_UPDATE, 200
+                kind = operations.HUB_UPDATE
             body = rendering.hub(row, provisioning_state="Accepted")
             op = operations.create(
                 tx,
@@ -145,7 +145,8 @@ class HubRules(BackendCore):
             "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True),
             **etag_headers(body["etag"]),
         }
-        return Reply(status, body, headers)
+        # Azure answers an update as it answers a create: 201 + Azure-AsyncOperation (as recorded).
+        return Reply(201, body, headers)
 
     def patch_hub(self, call: Call, ref: HubRef) -> Reply:
         body = call.body

@@ -28,10 +28,10 @@ def _etag(arm: Arm, name: str) -> str:
         ({"If-Match": "*"}, False, 412),
         ({"If-Match": STALE}, False, 412),
         ({"If-None-Match": "*"}, False, 201),
-        ({}, True, 200),
-        ({"If-Match": "*"}, True, 200),
-        ({"If-Match": "<current>"}, True, 200),
-        ({"If-Match": '"<current>"'}, True, 200),
+        ({}, True, 201),
+        ({"If-Match": "*"}, True, 201),
+        ({"If-Match": "<current>"}, True, 201),
+        ({"If-Match": '"<current>"'}, True, 201),
         ({"If-Match": STALE}, True, 412),
         ({"If-None-Match": "*"}, True, 412),
     ],
@@ -119,7 +119,7 @@ def test_racing_writers_exactly_one_wins(arm: Arm, resource_group: str) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [200] + [412] * 7
+    assert sorted(results) == [201] + [412] * 7
 
 
 def test_racing_writers_on_a_file_backed_store(tmp_path: Path) -> None:
@@ -150,7 +150,7 @@ def test_racing_writers_on_a_file_backed_store(tmp_path: Path) -> None:
 def test_etag_header_equals_body_etag_on_every_single_resource_response(
     arm: Arm, resource_group: str, control: EmulatorControl
 ) -> None:
-    """Hub PUT (201 and 200), GET, the Location URL's final 200, consumer-group PUT and GET."""
+    """Hub PUT (create and update: 201), GET, the Location URL's final 200, consumer-group PUT and GET."""
     responses = [arm.create_hub("hdr-hub")]
     responses.append(arm.call("GET", hub_path("hdr-hub")))
     control.set_provisioning("polls", 2)

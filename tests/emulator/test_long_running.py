@@ -52,7 +52,7 @@ def test_a_client_watching_only_the_hubs_provisioning_state_sees_the_operation_e
     if kind == "update":
         body = arm.get_hub("watched-hub")
         body["sku"]["capacity"] = 2
-        assert arm.call("PUT", hub_path("watched-hub"), json=body).status_code == 200
+        assert arm.call("PUT", hub_path("watched-hub"), json=body).status_code == 201
     else:
         assert arm.create_hub("watched-hub").status_code == 201
     busy = "Updating" if kind == "update" else "Activating"
@@ -143,7 +143,7 @@ def test_retry_after_is_configurable(arm: Arm, resource_group: str, control: Emu
     assert arm.call("GET", response.headers["Location"], api_version=None).headers["Retry-After"] == "2"
 
 
-def test_update_put_returns_200_and_reports_updating(
+def test_update_put_is_a_long_running_operation_as_a_create_is(
     arm: Arm, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("upd-hub")
@@ -151,7 +151,8 @@ def test_update_put_returns_200_and_reports_updating(
     body = arm.get_hub("upd-hub")
     body["sku"]["capacity"] = 2
     response = arm.call("PUT", hub_path("upd-hub"), json=body)
-    assert response.status_code == 200
+    assert response.status_code == 201  # as recorded: not the 200 the spec lists
+    assert "Location" not in response.headers and "Retry-After" not in response.headers
     assert response.json()["properties"]["provisioningState"] == "Accepted"
     assert arm.get_hub("upd-hub")["properties"]["state"] == "Updating"
     aao = response.headers["Azure-AsyncOperation"]
@@ -236,7 +237,7 @@ def test_failed_update_restores_the_previous_hub(
     control.add_fault(kind="fail_operation", method="PUT", path="/IotHubs/fail-upd-hub", code=400116)
     changed = {**before, "sku": {"name": "S2", "capacity": 2}, "tags": {"lost": "yes"}}
     response = arm.call("PUT", hub_path("fail-upd-hub"), json=changed)
-    assert response.status_code == 200
+    assert response.status_code == 201
     status = arm.call("GET", response.headers["Azure-AsyncOperation"], api_version=None).json()
     assert status["status"] == "Failed" and status["error"]["code"] == 400116
     after = arm.get_hub("fail-upd-hub")
@@ -297,7 +298,7 @@ def test_every_write_to_a_hub_in_transition_gets_409002(
     assert cg.status_code == 200
     control.set_provisioning("polls", 3)
     update = arm.call("PUT", hub_path("transit-hub"), json={"location": "westeurope", "sku": {"name": "S2"}})
-    assert update.status_code == 200
+    assert update.status_code == 201
     response = arm.call(method, hub_path("transit-hub") + suffix, json=body)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == 409002 and response.json()["httpStatusCode"] == "Conflict"
