@@ -16,6 +16,8 @@ Contract (stable; other code relies on these names):
     .requests() -> list[dict]                           each {method, path, query, headers, body, status,
                                                         request_id}, oldest first
     .clear_requests()
+    .stored_hub(name) -> dict                           {"subscription", "resource_group", "name", "state",
+                                                        "document"}: the hub as stored, secrets in clear
 """
 
 from __future__ import annotations
@@ -105,3 +107,9 @@ class EmulatorControl:
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
+
+    def stored_hub(self, name: str) -> dict[str, Any]:
+        """The hub as the emulator holds it, connection-string secrets in clear (reads mask them): for
+        checking that a client never wrote a masked value over a real key."""
+        result: dict[str, Any] = self._call("GET", f"/hubs/{name}")
+        return result

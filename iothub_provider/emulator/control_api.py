@@ -16,6 +16,8 @@ DELETE /_emulator/faults/{id}                remove one rule (404 if unknown)
 GET    /_emulator/requests                   {"value": [{method, path, query, headers, body, status,
                                               request_id}]} oldest first (control calls not logged)
 DELETE /_emulator/requests                   empty the log
+GET    /_emulator/hubs/{name}                 the hub as stored: {"subscription", "resource_group", "name",
+                                              "state", "document"} with secrets in clear (404 if absent)
 """
 
 from __future__ import annotations
@@ -138,4 +140,6 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
         if method == "DELETE":
             state.log.clear()
             return Reply(200, {"status": "cleared"})
+    if sub.startswith("/hubs/") and method == "GET":
+        return state.backend.stored_hub(path.rstrip("/").rsplit("/", 1)[1])
     raise ArmError(f"No control endpoint {method} {path}", code="NotFound", status=404)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from iothub_provider.emulator import errors, etags, ids, keys, operations, rendering, validation
+from iothub_provider.emulator import errors, etags, ids, keys, operations, rendering, secrets, validation
 from iothub_provider.emulator.consumer_groups import DEFAULT_CONSUMER_GROUP
 from iothub_provider.emulator.core import BackendCore
 from iothub_provider.emulator.errors import BadRequest, Conflict
@@ -32,6 +32,23 @@ class HubRules(BackendCore):
             rendered = rendering.hub(hub)
             return Reply(200, rendered, etag_headers(rendered["etag"]))
         return Reply(200, NO_BODY)
+
+    def stored_hub(self, name: str) -> Reply:
+        """The control API's view of a hub: its stored document, secrets unmasked (never an ARM answer)."""
+        with self._settled_read() as tx:
+            row = tx.one("SELECT * FROM hubs WHERE name_key = ?", ids.key(name))
+        if row is None:
+            raise errors.ArmError(f"No hub named '{name}'", code="NotFound", status=404)
+        return Reply(
+            200,
+            {
+                "subscription": row["subscription"],
+                "resource_group": row["resource_group"],
+                "name": row["name"],
+                "state": row["state"],
+                "document": row["doc"],
+            },
+        )
 
     def get_hub(self, ref: HubRef) -> Reply:
         with self._settled_read() as tx:
@@ -65,6 +82,7 @@ class HubRules(BackendCore):
             if existing is not None:
                 self._require_active(existing)
                 validation.check_update(existing["doc"], doc)
+                secrets.restore(doc["properties"], existing["doc"]["properties"])
             elif doc["sku"]["name"] == "F1":
                 free = tx.all("SELECT doc FROM hubs WHERE sub_key = ?", ids.key(ref.subscription))
                 current = sum(1 for h in free if h["doc"]["sku"]["name"] == "F1")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from iothub_provider.emulator import etags, ids, validation
+from iothub_provider.emulator import etags, ids, secrets, validation
 from iothub_provider.emulator.wire import Call, Reply
 
 HUB_COLUMNS = (
@@ -36,7 +36,8 @@ def hub(
     }
     if row["state"] != "Activating":
         state_fields["hostName"] = f"{row['name'].lower()}.azure-devices.net"
-    props = {**state_fields, **props, "locations": ids.locations_of(doc["location"])}
+    locations = ids.locations_of(doc["location"])
+    props = {**state_fields, **secrets.masked_properties(props), "locations": locations}
     sku = doc.pop("sku")
     extra = {k: v for k, v in doc.items() if k not in ("location", "tags", "identity")}
     return {
