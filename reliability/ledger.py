@@ -38,6 +38,18 @@ def retries(entries: Iterable[Entry]) -> int:
     return count
 
 
+def longest_refusal(entries: Iterable[Entry], status: int) -> int:
+    """The longest run of answers ``status`` to the same request (method and path) of one provider
+    operation."""
+    runs: dict[tuple[str, str, str], int] = {}
+    longest = 0
+    for entry in entries:
+        key = (client_request_id(entry), str(entry["method"]), str(entry["path"]).lower())
+        runs[key] = runs.get(key, 0) + 1 if entry["status"] == status else 0
+        longest = max(longest, runs[key])
+    return longest
+
+
 def hub_creations(entries: Iterable[Entry]) -> Counter[str]:
     """Hub PUTs answered 201 (a hub came into existence), per provider operation."""
     created: Counter[str] = Counter()

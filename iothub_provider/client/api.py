@@ -2,12 +2,14 @@
 
 Methods return plain JSON dictionaries; long-running writes return only when the operation has ended (see
 ``polling``). Every method takes the ``client_request_id`` of the provider operation it serves.
+
+Every method is one operation with one deadline, ``iothub:operationTimeout`` after it starts: its requests'
+retries (``retry``) and its polling (``polling``) all end by then. The sleep and clock are the retry policy's,
+so a test injects them once.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -56,23 +58,35 @@ class ConsumerGroupRef:
 class IotHubApi:
     """The operations on ``Microsoft.Devices/IotHubs`` and their consumer groups that the provider needs."""
 
-    def __init__(
-        self,
-        transport: Transport,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, transport: Transport) -> None:
         self.transport = transport
-        self._sleep = sleep
-        self._clock = clock
 
-    def _poller(self, client_request_id: str) -> Poller:
+    def _deadline(self) -> float:
+        """When an operation starting now must have ended, on the retry policy's clock."""
+        return self.transport.retry.clock() + self.transport.settings.operation_timeout
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        client_request_id: str,
+        deadline: float,
+        *,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> ArmResponse:
+        within = deadline - self.transport.retry.clock()
+        return self.transport.request(
+            method, url, client_request_id=client_request_id, body=body, headers=headers, within=within
+        )
+
+    def _poller(self, client_request_id: str, deadline: float) -> Poller:
+        retry = self.transport.retry
         return Poller(
-            fetch=lambda url: self.transport.request("GET", url, client_request_id=client_request_id),
-            timeout=self.transport.settings.operation_timeout,
-            sleep=self._sleep,
-            clock=self._clock,
+            fetch=lambda url: self._request("GET", url, client_request_id, deadline),
+            deadline=deadline,
+            sleep=retry.sleep,
+            clock=retry.clock,
         )
 
     # hubs ---------------------------------------------------------------------------------------------------
@@ -103,17 +117,27 @@ class IotHubApi:
             headers["If-Match"] = if_match
         if if_none_match:
             headers["If-None-Match"] = if_none_match
-        url = self.transport.url(ref.path)
-        initial = self.transport.request("PUT", url, client_request_id=crid, body=body, headers=headers)
-        final = self._poller(crid).wait("PUT", url, initial)
-        return _body(final) if final is not None else self.get_hub(ref, client_request_id=crid)
+        url, deadline = self.transport.url(ref.path), self._deadline()
+        initial = self._request("PUT", url, crid, deadline, body=body, headers=headers)
+        poller = self._poller(crid, deadline)
+        final = poller.wait("PUT", url, initial)
+        return _body(final if final is not None else poller.read_after_write(url))
+
+    def read_hub_after_write(self, ref: HubRef, *, client_request_id: str | None = None) -> dict[str, Any]:
+        """The hub, known to exist or just written (perhaps by a write of ours whose answer was lost): a 404
+        is the service's brief 404-after-PUT, read again on the polling schedule until the deadline."""
+        crid = client_request_id or new_client_request_id()
+        deadline = self._deadline()
+        return _body(self._poller(crid, deadline).read_after_write(self.transport.url(ref.path)))
 
     def settle_hub(self, ref: HubRef, *, client_request_id: str | None = None) -> dict[str, Any]:
-        """The hub once its provisioning state is terminal (an earlier write may still be running)."""
+        """The hub once its provisioning state is terminal (an earlier write, maybe ours, may still be
+        running); 404s are ridden out as in ``read_hub_after_write``."""
         crid = client_request_id or new_client_request_id()
-        url = self.transport.url(ref.path)
-        current = self.transport.request("GET", url, client_request_id=crid)
-        final = self._poller(crid).wait("PUT", url, current)
+        url, deadline = self.transport.url(ref.path), self._deadline()
+        poller = self._poller(crid, deadline)
+        current = poller.read_after_write(url)
+        final = poller.wait("PUT", url, current)
         return _body(final) if final is not None else _body(current)
 
     def patch_hub_tags(
@@ -127,34 +151,33 @@ class IotHubApi:
         """Replace the hub's tags (IoT Hub answers synchronously; any LRO headers are followed anyway)."""
         crid = client_request_id or new_client_request_id()
         headers = {"If-Match": if_match} if if_match else {}
-        url = self.transport.url(ref.path)
-        initial = self.transport.request(
-            "PATCH", url, client_request_id=crid, body={"tags": tags}, headers=headers
-        )
-        final = self._poller(crid).wait("PATCH", url, initial)
-        return _body(final) if final is not None else self.get_hub(ref, client_request_id=crid)
+        url, deadline = self.transport.url(ref.path), self._deadline()
+        initial = self._request("PATCH", url, crid, deadline, body={"tags": tags}, headers=headers)
+        poller = self._poller(crid, deadline)
+        final = poller.wait("PATCH", url, initial)
+        return _body(final if final is not None else poller.read_after_write(url))
 
     def delete_hub(self, ref: HubRef, *, client_request_id: str | None = None) -> bool:
         """Delete and wait until gone; False when the hub was already gone (404 is success)."""
         crid = client_request_id or new_client_request_id()
-        url = self.transport.url(ref.path)
+        url, deadline = self.transport.url(ref.path), self._deadline()
         try:
-            initial = self.transport.request("DELETE", url, client_request_id=crid)
+            initial = self._request("DELETE", url, crid, deadline)
         except NotFoundError:
             return False
         if initial.status == 204:
             return False
-        self._poller(crid).wait("DELETE", url, initial)
+        self._poller(crid, deadline).wait("DELETE", url, initial)
         return True
 
     def list_keys(self, ref: HubRef, *, client_request_id: str | None = None) -> list[dict[str, Any]]:
         """All shared access policies with their keys (POST listkeys, pageable)."""
         crid = client_request_id or new_client_request_id()
         url: str | None = self.transport.url(f"{ref.path}/listkeys")
-        method = "POST"
+        method, deadline = "POST", self._deadline()
         policies: list[dict[str, Any]] = []
         while url:
-            page = _body(self.transport.request(method, url, client_request_id=crid))
+            page = _body(self._request(method, url, crid, deadline))
             policies.extend(p for p in page.get("value") or [] if isinstance(p, dict))
             url = page.get("nextLink") or None
             method = "GET"
@@ -209,9 +232,10 @@ class IotHubApi:
 
     def _list(self, path: str, client_request_id: str) -> list[dict[str, Any]]:
         url: str | None = self.transport.url(path)
+        deadline = self._deadline()
         items: list[dict[str, Any]] = []
         while url:
-            page = _body(self.transport.request("GET", url, client_request_id=client_request_id))
+            page = _body(self._request("GET", url, client_request_id, deadline))
             items.extend(v for v in page.get("value") or [] if isinstance(v, dict))
             url = page.get("nextLink") or None
         return items

@@ -12,7 +12,8 @@ Strategy, first that applies to the initial response wins (as ARM and azure-core
 A response with none of these (PUT 200 with a terminal state, DELETE 200/204) is already final.
 
 Schedule: the first status read happens immediately. After that, ``Retry-After`` on the latest response wins
-(capped at 60 s). Without it, the wait before the next read is the smallest of
+(capped at ``RETRY_AFTER_CAP``, 60 s: the one cap, which the retry policy applies to 429s too). Without it,
+the wait before the next read is the smallest of
 
 - the growth curve ``min(10, 0.5 * 1.5 ** (reads - 1))``: 0.5, 0.75, 1.13, 1.69, 2.53, 3.80, 5.70, 8.54, 10 s;
 - ``0.1 * elapsed + 0.9`` seconds, ``elapsed`` counted from the initial response: an operation that ends just
@@ -25,8 +26,12 @@ Schedule: the first status read happens immediately. After that, ``Retry-After``
     status reads:       4      7      18      22       32
 
 A 2-minute real create costs 32 reads; a 2-second emulator operation is seen 0.3 s late. Every operation
-has a deadline (``iothub:operationTimeout``, 30 min by default); the timeout error names the operation URL.
-The final GET after a write tolerates the service's brief 404-after-success (the resource reappears) on the
+has a deadline (``iothub:operationTimeout``, 30 min by default, counted from the operation's first request);
+the timeout error names the operation URL. Each status read is one request under the retry policy, given only
+the time left to that deadline, so a throttled or failing read never carries the operation past it.
+
+Reads of a resource just written (the final GET, a provisioning-state poll of a PUT, ``read_after_write``)
+tolerate the service's brief 404-after-success (azure-rest-api-specs#27183: the resource reappears) on the
 same schedule, within the same deadline.
 """
 
@@ -49,8 +54,6 @@ POLL_FIRST = 0.5
 POLL_GROWTH = 1.5
 POLL_MAX = 10.0
 RETRY_AFTER_CAP = 60.0
-
-
 POLL_FRACTION = 0.1
 POLL_SLACK = 0.9
 SDK_MARK = 30.0
@@ -164,10 +167,11 @@ def choose_strategy(method: str, resource_url: str, initial: ArmResponse) -> Pol
 
 @dataclass
 class Poller:
-    """Drives one long-running operation to its end; I/O, sleep and clock are injected."""
+    """Drives one long-running operation to its end by ``deadline`` (on ``clock``); I/O, sleep and clock are
+    injected."""
 
     fetch: Fetch
-    timeout: float
+    deadline: float
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
@@ -178,7 +182,7 @@ class Poller:
         if strategy is None:
             if method == "DELETE":
                 return None
-            return initial if isinstance(initial.body, dict) else self._final_get(resource_url, started)
+            return initial if isinstance(initial.body, dict) else self.read_after_write(resource_url, started)
         log.debug("polling %s via %s", redact_url(resource_url), strategy.name)
         last = self._run(method, strategy, initial, started)
         if method == "DELETE":
@@ -187,7 +191,7 @@ class Poller:
             return last
         if isinstance(strategy, LocationPolling) and isinstance(last.body, dict) and last.body:
             return last
-        return self._final_get(resource_url, started)
+        return self.read_after_write(resource_url, started)
 
     def _run(
         self, method: str, strategy: PollingStrategy, initial: ArmResponse, started: float
@@ -209,7 +213,11 @@ class Poller:
             except NotFoundError:
                 if method == "DELETE" and not isinstance(strategy, AsyncOperationPolling):
                     return _gone(strategy.status_url())
-                raise
+                if not isinstance(strategy, ProvisioningStatePolling):
+                    raise
+                log.info("%s not readable yet after the write; reading again", redact_url(strategy.url))
+                reads, delay_hint, status = reads + 1, None, "NotFound"
+                continue
             reads += 1
             status = strategy.status(response)
             if status.lower() in TERMINAL:
@@ -223,7 +231,9 @@ class Poller:
                 return response
             delay_hint = retry_after_seconds(response.headers)
 
-    def _final_get(self, resource_url: str, started: float) -> ArmResponse:
+    def read_after_write(self, resource_url: str, started: float | None = None) -> ArmResponse:
+        """GET a resource just written; a 404 is read again on the schedule until the deadline."""
+        started = self.clock() if started is None else started
         reads = 0
         while True:
             try:
@@ -235,9 +245,10 @@ class Poller:
                 self._sleep_within(delay, started, resource_url, "NotFound")
 
     def _sleep_within(self, delay: float, started: float, url: str, status: str) -> None:
-        elapsed = self.clock() - started
-        if elapsed + delay > self.timeout:
-            raise OperationTimeoutError(operation_url=redact_url(url), waited=elapsed, last_status=status)
+        now = self.clock()
+        if now + delay > self.deadline:
+            waited = now - started
+            raise OperationTimeoutError(operation_url=redact_url(url), waited=waited, last_status=status)
         self.sleep(delay)
 
 

@@ -59,9 +59,8 @@ class _Runtime:
         settings = self.settings()
         with self._lock:
             if self._api is None:
-                retry = RetryPolicy(not_active_budget=settings.operation_timeout, sleep=self._seams.sleep)
-                transport = Transport(settings, token_provider_for(settings), retry=retry)
-                self._api = IotHubApi(transport, sleep=self._seams.sleep, clock=self._seams.clock)
+                retry = RetryPolicy(sleep=self._seams.sleep, clock=self._seams.clock)
+                self._api = IotHubApi(Transport(settings, token_provider_for(settings), retry=retry))
             return self._api
 
     def reset(self) -> None:

@@ -107,7 +107,7 @@ class Transport:
         session: requests.Session | None = None,
     ) -> None:
         self.settings = settings
-        self.retry = retry or RetryPolicy(not_active_budget=settings.operation_timeout)
+        self.retry = retry or RetryPolicy()
         self._token = token
         self._session = session
         self._lock = threading.Lock()
@@ -151,13 +151,17 @@ class Transport:
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
+        within: float | None = None,
     ) -> ArmResponse:
-        """Send one request under the retry policy; raise the mapped ``ArmError`` for any status >= 400."""
+        """Send one request under the retry policy, ending its retries ``within`` seconds (the time left to
+        its operation's deadline; a request of its own gets ``iothub:operationTimeout``); raise the mapped
+        ``ArmError`` for any status >= 400."""
         self._check_origin(url)
         return self.retry.call(
             lambda: self._attempt(method, url, client_request_id, body, headers),
             idempotent=idempotent,
             what=f"{method} {redact_url(url)}",
+            within=self.settings.operation_timeout if within is None else within,
         )
 
     def _attempt(

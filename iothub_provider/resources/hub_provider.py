@@ -14,12 +14,17 @@ When create finds a hub with its name, it continues only if the tag names this r
 half way, now converging) or if the program set ``adopt=True``; otherwise it fails and says how to adopt.
 
 Read confirms a disappearance before dropping the hub from state: Azure answers GET 404 for a while after a
-successful PUT (azure-rest-api-specs#27183), so one 404 during a refresh would make Pulumi forget a live hub.
+successful PUT (azure-rest-api-specs#27183), so one 404 during a refresh would make Pulumi forget a live hub
+(and one 404 at the start of an update would call a hub just scaled in the portal "deleted outside Pulumi").
 After a 404 the hub is read again after ``GONE_CONFIRMATION_DELAYS`` (0.5, 1 and 1.5 s: 3 s of waiting, four
 reads), and no re-read would start later than ``GONE_CONFIRMATION_BUDGET`` (5 s) after the first 404 (slow
 answers cut the schedule short); only when every read says 404 is the hub gone. The waits use the process's
 sleep and clock seams (``runtime.current_seams``). Consumer groups do not show the glitch, so their read
 trusts one 404.
+
+When a create's or an update's write is refused with 412, the hub is there (someone else's, or ours: the first
+answer to this write was lost and its retry met the hub the write made); that re-read cannot mean "gone", so
+it rides out 404s until the operation deadline (``IotHubApi.read_hub_after_write``, ``settle_hub``).
 """
 
 from __future__ import annotations
@@ -157,7 +162,10 @@ class IotHubProvider(ResourceProvider):
             try:
                 live = api.put_hub(ref, model.create_body(inputs), if_none_match="*", client_request_id=crid)
             except PreconditionFailedError:
-                live = self._claim(api, ref, api.get_hub(ref, client_request_id=crid), inputs, crid)
+                # The hub exists: made by someone else, or by this PUT whose first answer was lost (the retry
+                # met our own hub), in which case the service may still answer the re-read 404 for a while.
+                existing = api.read_hub_after_write(ref, client_request_id=crid)
+                live = self._claim(api, ref, existing, inputs, crid)
             except OperationFailedError:
                 self._discard_failed_create(api, ref, crid)
                 raise
@@ -261,11 +269,14 @@ class IotHubProvider(ResourceProvider):
         outs = model.outputs_for(live, inputs, ref.subscription_id, self._keys(api, ref, crid))
         return UpdateResult({**{k: v for k, v in old.items() if k in model.SECRET_OUTPUTS}, **outs})
 
-    @staticmethod
-    def _live_for_update(api: IotHubApi, ref: HubRef, crid: str) -> dict[str, Any]:
+    @classmethod
+    def _live_for_update(cls, api: IotHubApi, ref: HubRef, crid: str) -> dict[str, Any]:
         try:
             return api.get_hub(ref, client_request_id=crid)
         except NotFoundError as exc:
+            live = cls._reread_after_404(api, ref, crid)  # a portal change just before may cause a brief 404
+            if live is not None:
+                return live
             raise exc.with_hint(
                 "The hub was deleted outside Pulumi; run `pulumi refresh` to drop it from the state, "
                 "then `pulumi up` to create it again.",
@@ -289,13 +300,15 @@ class IotHubProvider(ResourceProvider):
             live.get("tags") or {}, inputs.get("tags"), old.get("tags"), inputs["pulumi_owner"]
         )
         patched = api.patch_hub_tags(ref, tags, if_match=etag or None, client_request_id=crid)
-        return patched if patched.get("etag") else api.get_hub(ref, client_request_id=crid)
+        return patched if patched.get("etag") else api.read_hub_after_write(ref, client_request_id=crid)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = user_props(props)
         ref = hub_ref(old, id_)
         api, crid = runtime.current_api(), new_client_request_id()
-        live = self._find_confirmed(api, ref, crid)
+        live = api.find_hub(ref, client_request_id=crid)
+        if live is None:
+            live = self._reread_after_404(api, ref, crid)
         if live is None:
             return ReadResult("", {})
         policies = self._keys(api, ref, crid)
@@ -309,18 +322,19 @@ class IotHubProvider(ResourceProvider):
         return ReadResult(str(live.get("id") or id_), outs, refreshed_inputs)
 
     @staticmethod
-    def _find_confirmed(api: IotHubApi, ref: HubRef, crid: str) -> dict[str, Any] | None:
-        """The hub, or None once several reads over a few seconds all said 404 (a single 404 may be the
-        service's brief 404 after a successful PUT)."""
-        live = api.find_hub(ref, client_request_id=crid)
+    def _reread_after_404(api: IotHubApi, ref: HubRef, crid: str) -> dict[str, Any] | None:
+        """After a first 404: the hub, or None once the re-reads over a few seconds all said 404 too (a single
+        404 may be the service's brief 404 after a successful PUT)."""
         seams = runtime.current_seams()
         first_404 = seams.clock()
         for delay in GONE_CONFIRMATION_DELAYS:
-            if live is not None or seams.clock() - first_404 + delay > GONE_CONFIRMATION_BUDGET:
+            if seams.clock() - first_404 + delay > GONE_CONFIRMATION_BUDGET:
                 break
             seams.sleep(delay)
             live = api.find_hub(ref, client_request_id=crid)
-        return live
+            if live is not None:
+                return live
+        return None
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         ref = hub_ref(user_props(_props), _id)

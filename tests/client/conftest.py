@@ -27,9 +27,9 @@ def settings(emulator: EmulatorServer) -> Settings:
 
 @pytest.fixture
 def api(settings: Settings, sleeps: list[float]) -> Iterator[IotHubApi]:
-    retry = RetryPolicy(sleep=sleeps.append, random=lambda: 1.0, not_active_budget=settings.operation_timeout)
+    retry = RetryPolicy(sleep=sleeps.append, random=lambda: 1.0)
     transport = Transport(settings, StaticToken(settings.access_token or ""), retry=retry)
-    yield IotHubApi(transport, sleep=sleeps.append)
+    yield IotHubApi(transport)
     transport.close()
 
 

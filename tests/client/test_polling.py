@@ -66,7 +66,7 @@ class Script:
 
 
 def poller(script: Callable[[str], ArmResponse], fake: FakeTime, timeout: float = 1800.0) -> Poller:
-    return Poller(fetch=script, timeout=timeout, sleep=fake.sleep, clock=fake.clock)
+    return Poller(fetch=script, deadline=fake.now + timeout, sleep=fake.sleep, clock=fake.clock)
 
 
 def not_found() -> NotFoundError:

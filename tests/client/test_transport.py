@@ -8,6 +8,7 @@ import pytest
 
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import USER_AGENT, Transport
 from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
@@ -18,6 +19,7 @@ from iothub_provider.errors import (
     OperationFailedError,
     PreconditionFailedError,
     ServerError,
+    ThrottledError,
     TransportError,
 )
 from tests.client.conftest import hub_body
@@ -76,7 +78,7 @@ def test_throttling_is_retried_after_retry_after(
     api.put_hub(hub_ref, hub_body())
     control.add_fault(kind="throttle", method="GET", path="/IotHubs/hub-client-test", retry_after=2, count=2)
     assert api.get_hub(hub_ref)["name"] == "hub-client-test"
-    assert sleeps == [2.0, 2.0]
+    assert sleeps == [3.0, 3.0]  # Retry-After 2 plus the top of the jitter (the fixture draws 1.0)
 
 
 def test_transient_server_errors_are_retried(
@@ -220,3 +222,51 @@ def test_retry_after_on_a_delete_paces_the_polls(
 def test_a_slow_response_is_waited_for(api: IotHubApi, hub_ref: HubRef, control: EmulatorControl) -> None:
     control.add_fault(kind="delay", delay=0.2, method="PUT", path="/IotHubs/hub-client-test")
     assert api.put_hub(hub_ref, hub_body())["name"] == "hub-client-test"
+
+
+def test_a_throttling_burst_far_beyond_six_attempts_is_waited_out(
+    api: IotHubApi, hub_ref: HubRef, control: EmulatorControl, sleeps: list[float]
+) -> None:
+    """25 answers 429 in a row (six attempts used to be the limit): the create still completes."""
+    control.add_fault(kind="throttle", method="PUT", path="/IotHubs/hub-client-test", retry_after=1, count=25)
+    assert api.put_hub(hub_ref, hub_body())["properties"]["state"] == "Active"
+    assert sleeps == [1.5] * 25
+    assert [rule["fired"] for rule in control.faults()] == [25]
+
+
+class FakeTime:
+    """A clock that moves only when the client sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def test_a_throttled_status_poll_never_carries_the_operation_past_its_deadline(
+    settings: Settings, hub_ref: HubRef, control: EmulatorControl
+) -> None:
+    """The hub's create keeps running and every status read is throttled: the retries of those reads get
+    only what is left of the operation's 20 s, not a budget of their own."""
+    from dataclasses import replace
+
+    from iothub_provider.client.retry import RetryPolicy
+
+    fake = FakeTime()
+    retry = RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.0)
+    transport = Transport(replace(settings, operation_timeout=20.0), StaticToken(settings.access_token or ""),
+                          retry=retry)
+    control.set_provisioning("polls", 1000)
+    control.add_fault(kind="throttle", method="GET", path="/operationResults/", retry_after=3, count=1000)
+    with pytest.raises(ThrottledError) as info:
+        IotHubApi(transport).put_hub(hub_ref, hub_body())
+    transport.close()
+    assert sum(fake.sleeps) <= 20.0
+    assert fake.sleeps == [3.0] * 6  # a seventh wait would end at 21 s
+    assert "iothub:operationTimeout" in str(info.value)
