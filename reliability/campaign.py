@@ -181,6 +181,8 @@ class Lifecycle:
             self.figures.problem(f"lifecycle {self.index} {kind}: {duplicates} duplicate hub(s)")
         if observed.outages:
             self.figures.add("outages met (retries exhausted)", observed.outages)
+        if observed.bursts:
+            self.figures.add("throttling bursts met (> 6 answers 429 in a row)", observed.bursts)
         if error is not None:
             self._failed(kind, error, fired, outage=observed.outages > 0)
         return error is None
@@ -204,6 +206,7 @@ class Lifecycle:
             if lost:
                 observed.fired["lost_response"] += lost
             observed.outages = ledger.outages(rules, schedule.OUTAGE_FAILURES)
+            observed.bursts = ledger.bursts(rules, schedule.OUTAGE_FAILURES)
             observed.log = self.control.requests()
             self.control.clear_faults()
             self.control.set_provisioning("immediate")
@@ -303,8 +306,13 @@ class Lifecycle:
                     self.figures.problem(f"lifecycle {self.index}: no convergence: {diagnosis.message}")
                     return
                 if LEFTOVER_HINT in diagnosis.message:  # the way out the error names: delete the hub
-                    for name in self.operator.hub_names(self.group):
-                        self.operator.delete_hub(self.group, name)
+                    try:
+                        for name in self.operator.hub_names(self.group):
+                            self.operator.delete_hub(self.group, name)
+                    except OperatorError as error:
+                        self.figures.problem(f"lifecycle {self.index}: the leftover hub could not be deleted "
+                                             f"by hand: {error}")
+                        return
                     self.figures.add("leftover hubs deleted by hand, as the error says")
                 continue
             if attempt > 1:
@@ -352,6 +360,7 @@ class _Observed:
     fired: Counter[str] = field(default_factory=Counter)
     log: list[dict[str, Any]] = field(default_factory=list)
     outages: int = 0
+    bursts: int = 0
 
 
 def _worker(worker: int, indices: list[int], seed: int) -> Figures:

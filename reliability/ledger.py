@@ -80,9 +80,18 @@ def faults_fired(rules: Iterable[Mapping[str, Any]]) -> Counter[str]:
 
 
 def outages(rules: Iterable[Mapping[str, Any]], failures: int) -> int:
-    """Rules of at least ``failures`` failures that fired every time (a request failed beyond its retries)."""
+    """Rules of at least ``failures`` failures counted against the attempts (not throttling or not-active,
+    which are waited out) that fired every time: a request failed beyond its retries."""
     return sum(1 for rule in rules if int(rule.get("count", 1)) >= failures
-               and rule.get("fired") == rule.get("count") and rule["kind"] != "delay")
+               and rule.get("fired") == rule.get("count")
+               and rule["kind"] not in ("delay", "throttle", "not_active"))
+
+
+def bursts(rules: Iterable[Mapping[str, Any]], failures: int) -> int:
+    """Throttle rules of more than ``failures`` answers 429 that fired every time (a request was refused for
+    longer than an attempt budget would cover)."""
+    return sum(1 for rule in rules if rule["kind"] == "throttle" and int(rule.get("count", 1)) > failures
+               and rule.get("fired") == rule.get("count"))
 
 
 def arm_requests(entries: Iterable[Entry]) -> int:

@@ -83,11 +83,27 @@ class Operator:
         self._call("PUT", self._hub_url(group, name), (200, 201), json=body,
                    headers={"If-Match": str(live["etag"])})
 
-    def delete_hub(self, group: str, name: str) -> None:
-        """Delete the hub and wait until it is gone (the emulator provisions in seconds at most)."""
-        self._call("DELETE", self._hub_url(group, name), (200, 202, 204, 404))
-        deadline = time.monotonic() + 60
-        while self.hub(group, name) is not None and time.monotonic() < deadline:
+    def delete_hub(self, group: str, name: str, *, patience: float = 120.0) -> None:
+        """Delete the hub as a person would: wait until no operation runs on it (a hub still provisioning
+        refuses with 409002, and one may start between the look and the click), delete it, and wait until
+        it is gone; give up after ``patience`` seconds."""
+        deadline = time.monotonic() + patience
+        while True:
+            live = self.hub(group, name)
+            if live is None:
+                return
+            if _settled(live):
+                response = self._call("DELETE", self._hub_url(group, name), (200, 202, 204, 404, 409))
+                if response.status_code != 409:
+                    break
+                if not _not_active(response):
+                    raise OperatorError(f"DELETE of hub {name} -> 409: {response.text[:300]}")
+            if time.monotonic() > deadline:
+                raise OperatorError(f"hub {name} did not become Active within {patience:.0f} s")
+            time.sleep(0.2)
+        while self.hub(group, name) is not None:
+            if time.monotonic() > deadline:
+                raise OperatorError(f"hub {name} still there {patience:.0f} s after its deletion began")
             time.sleep(0.1)
 
     def add_consumer_group(self, group: str, name: str, consumer_group: str) -> None:
@@ -97,3 +113,17 @@ class Operator:
     def delete_consumer_group(self, group: str, name: str, consumer_group: str) -> None:
         url = self._hub_url(group, name, f"/eventHubEndpoints/events/ConsumerGroups/{consumer_group}")
         self._call("DELETE", url, (200, 204, 404))
+
+
+def _settled(hub: dict[str, Any]) -> bool:
+    """What the portal shows as ready for the next change: no operation running on the hub."""
+    state = str((hub.get("properties") or {}).get("provisioningState") or "Succeeded")
+    return state in ("Succeeded", "Failed", "Canceled")
+
+
+def _not_active(response: requests.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("code")) in ("409002", "IH409002")

@@ -6,11 +6,14 @@ a successful PUT; plus ``lost_response``, served by ``proxy.LossyProxy``: the em
 answer never reaches the provider. Targets are the requests a provider step makes: the hub, its consumer
 groups, the operation-status URLs, listkeys.
 
-Transient faults (everything but ``fail_operation``) are sized so no single request can fail more often than
-the retry policy allows (at most ``TRANSIENT_BUDGET`` failures a step, the policy makes 6 attempts): a step
-that fails under transient faults alone is a defect, not bad luck. Now and then (``OUTAGE_CHANCE``) a step
-instead meets an *outage*: one request fails more often than the policy retries, so the step must fail with a
-clear error that carries an id, and the next run must converge.
+Transient failures counted against the retry policy's attempts (5xx, dropped connections, lost answers) are
+sized so no single request can fail more often than the policy allows (at most ``TRANSIENT_BUDGET`` a step,
+the policy makes 6 attempts); throttling and 409 not-active are waited out until the operation deadline, not
+counted. A step that fails under transient faults alone is a defect, not bad luck. Now and then
+(``OUTAGE_CHANCE``) a step instead meets one request that keeps failing: an *outage* (its connection dropped
+more often than the policy retries: the step must fail with a clear error that carries an id, and the next run
+must converge), or a throttling *burst* (7-12 answers 429 in a row, more than six attempts would cover: the
+step must succeed).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ PROXY_KINDS: Final = frozenset({"lost_response"})
 TRANSIENT_BUDGET: Final = 4
 OUTAGE_CHANCE: Final = 0.04
 OUTAGE_FAILURES: Final = 6
+BURST_FAILURES: Final = (OUTAGE_FAILURES + 1, 2 * OUTAGE_FAILURES)
+UNCOUNTED_KINDS: Final = frozenset({"throttle", "not_active"})
+"""Failures the retry policy waits out until the deadline instead of counting them against its attempts."""
 SERVER_ERRORS: Final = ((500, 500019), (502, "BadGateway"), (503, 503001), (504, "GatewayTimeout"))
 
 
@@ -57,9 +63,16 @@ class Fault:
         return self.failures >= OUTAGE_FAILURES
 
     @property
+    def burst(self) -> bool:
+        """More answers 429 to one request than six attempts would cover: waited out, never a failure."""
+        return self.kind == "throttle" and int(self.rule.get("count", 1)) > OUTAGE_FAILURES
+
+    @property
     def failures(self) -> int:
-        """Requests this rule makes fail with a retried error (0 for slow responses and the rest)."""
-        return int(self.rule.get("count", 1)) if self.kind in FAILING_KINDS else 0
+        """Requests this rule makes fail with an error counted against the retry policy's attempts (0 for
+        throttling and not-active, which are waited out, for slow responses and the rest)."""
+        counted = self.kind in FAILING_KINDS and self.kind not in UNCOUNTED_KINDS
+        return int(self.rule.get("count", 1)) if counted else 0
 
 
 def _target(rng: random.Random) -> tuple[str, str]:
@@ -100,15 +113,18 @@ def draw_fault(rng: random.Random) -> Fault:
 
 
 def draw_outage(rng: random.Random) -> Fault:
-    """One request that keeps failing: throttled (Retry-After honoured) or its connection dropped."""
+    """One request that keeps failing: its connection dropped beyond the retries (an outage), or throttled
+    for longer than six attempts would cover (a burst, waited out)."""
     method, path = _target(rng)
-    kind = rng.choice(("throttle", "drop"))
-    extra = {"retry_after": 1} if kind == "throttle" else {}
-    return Fault({"kind": kind, "count": OUTAGE_FAILURES, "method": method, "path_regex": path, **extra})
+    if rng.choice(("throttle", "drop")) == "drop":
+        return Fault({"kind": "drop", "count": OUTAGE_FAILURES, "method": method, "path_regex": path})
+    return Fault({"kind": "throttle", "count": rng.randint(*BURST_FAILURES), "retry_after": 1,
+                  "method": method, "path_regex": path})
 
 
 def draw_step(rng: random.Random, *, max_faults: int = 3) -> list[Fault]:
-    """The faults one step runs under: 0 to ``max_faults`` rules within the transient budget, or an outage."""
+    """The faults one step runs under: 0 to ``max_faults`` rules within the transient budget, or one request
+    that keeps failing (an outage or a throttling burst)."""
     if rng.random() < OUTAGE_CHANCE:
         return [draw_outage(rng)]
     faults: list[Fault] = []

@@ -31,6 +31,8 @@ def test_the_schedule_is_reproducible_and_within_the_retry_budget() -> None:
                or [f.outage for f in step] == [True] for step in first)
     assert {f.kind for step in first for f in step} == set(schedule.KINDS)
     assert any(f.outage for step in first for f in step)
+    bursts = [f for step in first for f in step if f.burst]
+    assert bursts and all(f.rule["count"] > 6 and not f.outage for f in bursts)
 
 
 def test_retries_are_counted_per_operation_and_request() -> None:

@@ -160,3 +160,39 @@ def test_a_refresh_right_after_a_portal_change_keeps_the_hub_the_service_briefly
         recorded = stack.hub_state()
         assert recorded is not None and recorded["sku"]["capacity"] == 2
         stack.destroy()
+
+
+@pytest.mark.parametrize("step", ["create", "update"])
+def test_a_write_whose_answer_was_lost_rides_out_the_404_after_put_on_its_reread(
+        step: str, emulator: EmulatorServer, control: EmulatorControl) -> None:
+    """Seed 424242: the emulator made (or updated) the hub, the answer was lost, the retried PUT was refused
+    with 412 because the hub now exists (or has a new etag), and the re-read met the service's brief 404
+    after a successful PUT. Both faults are transient and the hub is there: the step must succeed."""
+    group, name = f"rg-lost-404-{step}", f"lost-404-{step}"
+    control.create_resource_group(SUBSCRIPTION_ID, group, LOCATION)
+    spec = HubSpec(resource_group=group, name=name)
+    operator = Operator(emulator.url, emulator.token, SUBSCRIPTION_ID)
+    with LossyProxy(upstream_of(emulator.url)) as proxy, ProviderProcess(project=PROJECT) as provider:
+        stack = DeclaredStack(provider, stack=f"lost-404-{step}",
+                              config=provider_config(proxy.url, emulator.token, SUBSCRIPTION_ID))
+        if step == "update":
+            stack.up(spec)
+            spec = spec.with_changes(capacity=2)
+        control.clear_requests()
+        lost = proxy.lose("PUT", r"/IotHubs/[^/]+$")
+        control.add_fault(kind="get_404_after_put", method="PUT", path=f"/IotHubs/{name}", count=3)
+
+        stack.up(spec)
+
+        hub_path = f"/iothubs/{name}"
+        writes = [r["status"] for r in control.requests()
+                  if r["method"] == "PUT" and r["path"].lower().endswith(hub_path)]
+        reads = [r["status"] for r in control.requests()
+                 if r["method"] == "GET" and r["path"].lower().endswith(hub_path)]
+        assert lost.fired == 1 and writes[-1] == 412, "the retried write did not meet the hub it made"
+        assert reads.count(404) >= 3, "the re-read never met the 404 after the PUT"
+        recorded, live = stack.hub_state() or {}, operator.hub(group, name) or {}
+        assert operator.hub_names(group) == [name]
+        assert recorded.get("etag") == live.get("etag") and live["sku"]["capacity"] == spec.capacity
+        stack.destroy()
+        assert operator.hub_names(group) == []
