@@ -71,3 +71,17 @@ def check_iothub(api_version: str | None, location: str, supported_locations: st
         f"The supported locations are '{supported_locations}'.",
         code="NoRegisteredProviderFound",
     )
+
+
+def _order(version: str) -> tuple[str, int]:
+    """Release order: by date, a preview before the stable version of the same date."""
+    return version[:10], 0 if len(version) > 10 else 1
+
+
+def since(version: str, first: str) -> bool:
+    """Whether ``version`` is ``first`` or a later api-version (unknown spellings compare by date)."""
+    return _order(version.lower()) >= _order(first)
+
+
+def before(version: str, first: str) -> bool:
+    return not since(version, first)

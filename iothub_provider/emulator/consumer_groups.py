@@ -8,7 +8,7 @@ from iothub_provider.emulator import errors, ids, rendering, validation
 from iothub_provider.emulator.core import BackendCore
 from iothub_provider.emulator.errors import BadRequest, NotFound
 from iothub_provider.emulator.store import Tx
-from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply, etag_headers
+from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply
 
 MAX_CONSUMER_GROUPS = 20
 DEFAULT_CONSUMER_GROUP = "$Default"
@@ -33,7 +33,7 @@ class ConsumerGroupRules(BackendCore):
     def put_consumer_group(self, call: Call, ref: HubRef, endpoint: str, name: str) -> Reply:
         with self._hub_write(ref) as tx:
             hub = self._consumer_group_hub(tx, ref, endpoint)
-            validation.consumer_group_body_name(call.body)
+            sent_name = validation.consumer_group_body_name(call.body, call.api_version)
             if name != DEFAULT_CONSUMER_GROUP:
                 validation.check_consumer_group_name(name)
             self._require_active(hub)
@@ -66,8 +66,7 @@ class ConsumerGroupRules(BackendCore):
                     {"hub_key": row["hub_key"], "name_key": row["name_key"]},
                     {"name": name},
                 )
-        body = rendering.consumer_group(hub, row)
-        return Reply(200, body, etag_headers(body["etag"]))
+        return Reply(200, rendering.consumer_group(hub, row, sent_name))
 
     def get_consumer_group(self, ref: HubRef, endpoint: str, name: str) -> Reply:
         with self.store.transaction() as tx:
@@ -78,12 +77,8 @@ class ConsumerGroupRules(BackendCore):
                 ids.key(name),
             )
         if row is None:
-            raise NotFound(
-                f"ConsumerGroup '{name}' was not found on IotHub '{hub['name']}'",
-                code=errors.CONSUMER_GROUP_NOT_FOUND,
-            )
-        body = rendering.consumer_group(hub, row)
-        return Reply(200, body, etag_headers(body["etag"]))
+            raise NotFound("Consumer group not found", code=errors.CONSUMER_GROUP_NOT_FOUND)
+        return Reply(200, rendering.consumer_group(hub, row))
 
     def delete_consumer_group(self, ref: HubRef, endpoint: str, name: str) -> Reply:
         with self._hub_write(ref) as tx:
@@ -99,10 +94,7 @@ class ConsumerGroupRules(BackendCore):
                 ids.key(name),
             )
         if not deleted:
-            raise NotFound(
-                f"ConsumerGroup '{name}' was not found on IotHub '{hub['name']}'",
-                code=errors.CONSUMER_GROUP_NOT_FOUND,
-            )
+            raise NotFound("Consumer group not found", code=errors.CONSUMER_GROUP_NOT_FOUND)
         return Reply(200, NO_BODY)
 
     def list_consumer_groups(self, call: Call, ref: HubRef, endpoint: str) -> Reply:

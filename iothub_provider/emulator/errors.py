@@ -15,8 +15,9 @@ Two wire shapes exist in production and both are emulated:
         +-- Conflict              409 name taken / hub not Active (409002)
         +-- PreconditionFailed    412 412001 If-Match / If-None-Match not satisfied
 
-RP codes observed in production traffic: 400016, 400007, 409002, 412001, 500019 (see the emulator section of
-README.md); the other numeric codes are the emulator's own, chosen in the same ``status * 1000 + n`` scheme.
+RP codes observed in production traffic: 400016, 400007, 404013, 409002, 412001, 500019 (see the emulator
+section of README.md); the other numeric codes are the emulator's own, chosen in the same
+``status * 1000 + n`` scheme.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ INVALID_AUTHORIZATION_POLICY = 400014
 INVALID_PARTITION_COUNT = 400016  # observed
 NAME_NOT_AVAILABLE = 409001
 NOT_ACTIVE = 409002  # observed
-CONSUMER_GROUP_NOT_FOUND = 404001
+CONSUMER_GROUP_NOT_FOUND = 404013  # observed
 KEY_NAME_NOT_FOUND = 404002
 JOB_NOT_FOUND = 404003
 INTERNAL_ERROR = 500019  # observed

@@ -47,7 +47,7 @@ def put_hub(ctx: Ctx) -> Reply:
 
 
 def get_hub(ctx: Ctx) -> Reply:
-    return ctx.backend.get_hub(ctx.hub)
+    return ctx.backend.get_hub(ctx.hub, ctx.call.api_version)
 
 
 def patch_hub(ctx: Ctx) -> Reply:
@@ -71,7 +71,9 @@ def check_name_availability(ctx: Ctx) -> Reply:
 
 
 def operation_status(ctx: Ctx) -> Reply:
-    return ctx.backend.operation_status(ctx.params["sub"], ctx.params["op"], "asyncinfo" in ctx.call.query)
+    return ctx.backend.operation_status(
+        ctx.params["sub"], ctx.params["op"], "asyncinfo" in ctx.call.query, ctx.call.api_version
+    )
 
 
 def list_keys(ctx: Ctx) -> Reply:

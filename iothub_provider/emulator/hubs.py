@@ -9,11 +9,11 @@ from iothub_provider.emulator import errors, etags, ids, keys, operations, rende
 from iothub_provider.emulator.consumer_groups import DEFAULT_CONSUMER_GROUP
 from iothub_provider.emulator.core import BackendCore
 from iothub_provider.emulator.errors import BadRequest, Conflict
-from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply, etag_headers
+from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply
 
 
 class HubRules(BackendCore):
-    def operation_status(self, subscription: str, op_id: str, asyncinfo: bool) -> Reply:
+    def operation_status(self, subscription: str, op_id: str, asyncinfo: bool, api_version: str) -> Reply:
         """Azure-AsyncOperation (``asyncinfo``): 200 + status; Location: 202 while running, then final."""
         with self.store.transaction() as tx:
             op = self._poll(tx, op_id, subscription)
@@ -29,8 +29,7 @@ class HubRules(BackendCore):
             status = int(str(op["failure"]["code"])[:3]) if str(op["failure"]["code"])[:3].isdigit() else 400
             return Reply(status, op["failure"])
         if op["kind"] in (operations.HUB_CREATE, operations.HUB_UPDATE) and hub is not None:
-            rendered = rendering.hub(hub)
-            return Reply(200, rendered, etag_headers(rendered["etag"]))
+            return Reply(200, rendering.hub(hub, api_version))
         return Reply(200, NO_BODY)
 
     def stored_hub(self, name: str) -> Reply:
@@ -50,7 +49,7 @@ class HubRules(BackendCore):
             },
         )
 
-    def get_hub(self, ref: HubRef) -> Reply:
+    def get_hub(self, ref: HubRef, api_version: str) -> Reply:
         with self._settled_read() as tx:
             row = self._existing_hub(tx, ref, rendering.HUB_COLUMNS)
             watching = row["state"] != "Active" and bool(operations.watched_by_polls(tx, row["name_key"]))
@@ -59,8 +58,8 @@ class HubRules(BackendCore):
                 self.settle(tx)
                 self._poll_hub(tx, row["name_key"])
                 row = self._existing_hub(tx, ref, rendering.HUB_COLUMNS)
-        body = rendering.hub(row)
-        return Reply(200, body, etag_headers(body["etag"]))
+        # No ETag header: none was ever recorded; the etag is in the body.
+        return Reply(200, rendering.hub(row, api_version))
 
     def put_hub(self, call: Call, ref: HubRef) -> Reply:
         with self._hub_write(ref) as tx:
@@ -146,7 +145,12 @@ class HubRules(BackendCore):
                 }
                 tx.upsert("hubs", row)
                 kind = operations.HUB_UPDATE
-            body = rendering.hub(row, provisioning_state="Accepted")
+            body = rendering.accepted(
+                row if existing is None else {**row, "etag": existing["etag"]},
+                call.body,
+                call.api_version,
+                creating=existing is None,
+            )
             op = operations.create(
                 tx,
                 kind,
@@ -160,8 +164,7 @@ class HubRules(BackendCore):
                 self._finish(tx, op)
         self.faults.arm_get_404("PUT", call.path)
         headers = {
-            "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True),
-            **etag_headers(body["etag"]),
+            "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True)
         }
         # Azure answers an update as it answers a create: 201 + Azure-AsyncOperation (as recorded).
         return Reply(201, body, headers)
@@ -185,7 +188,7 @@ class HubRules(BackendCore):
             doc = {**hub["doc"], "tags": dict(tags)}
             tx.update("hubs", {"name_key": hub["name_key"]}, {"doc": doc, "etag": tx.next_counter("etag")})
             hub = {**hub, "doc": doc}
-        return Reply(200, rendering.hub(hub, etag=""))
+        return Reply(200, rendering.hub(hub, call.api_version, etag=""))
 
     def delete_hub(self, call: Call, ref: HubRef) -> Reply:
         with self._hub_write(ref) as tx:
@@ -228,7 +231,7 @@ class HubRules(BackendCore):
                     ids.key(subscription),
                     ids.key(resource_group),
                 )
-        return self.page(call, [rendering.hub(row) for row in rows])
+        return self.page(call, [rendering.hub(row, call.api_version) for row in rows])
 
     def check_name_availability(self, subscription: str, body: Any) -> Reply:
         name = body.get("name", body.get("Name")) if isinstance(body, dict) else None

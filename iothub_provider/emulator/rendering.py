@@ -3,10 +3,12 @@ and list pages with absolute ``nextLink``s."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 from urllib.parse import quote
 
-from iothub_provider.emulator import etags, ids, secrets, validation
+from iothub_provider.emulator import api_versions, etags, ids, secrets, validation
+from iothub_provider.emulator.api_versions import DEFAULT_API_VERSION
 from iothub_provider.emulator.wire import Call, Reply
 
 HUB_COLUMNS = (
@@ -19,28 +21,62 @@ CONSUMER_GROUP_HUB_COLUMNS = "name_key, sub_key, rg_key, subscription, resource_
 """The hub columns ``consumer_group`` and the consumer-group rules read: identity and state, no document."""
 
 
+# Fields whose presence depends on the api-version, as the recordings show them (tests/conformance/data).
+# The first version of each is inferred from the versions recorded with and without it.
+IDENTITY_SINCE = "2021-07-01"
+"""``identity``, ``systemData`` and ``properties.allowedFqdnList``: absent at 2019-07-01-preview, present at
+2021-07-02 and later."""
+COSMOS_CONTAINERS_SINCE = "2022-04-30-preview"
+"""``routing.endpoints.cosmosDBSqlContainers``: absent at 2021-07-02, present at 2023-06-30-preview."""
+ROOT_CERTIFICATE_VERSIONS = ("2021-07-02-preview", "2023-06-30-preview")
+"""``properties.rootCertificate: {}`` from the first up to (not including) the second: present at
+2021-07-02, absent at 2023-06-30-preview."""
+STATE_WHILE_ACCEPTED_BEFORE = "2022-04-30-preview"
+"""The 201 body of a create carries ``state: "Activating"`` at 2019-07-01-preview and 2021-07-02, not at
+2023-06-30-preview."""
+
+_ACCEPTED_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("enableFileUploadNotifications", False),
+    (
+        "cloudToDevice",
+        {
+            "maxDeliveryCount": 10,
+            "defaultTtlAsIso8601": "PT1H",
+            "feedback": {"lockDurationAsIso8601": "PT1M", "ttlAsIso8601": "PT1H", "maxDeliveryCount": 10},
+        },
+    ),
+    ("features", "None"),
+)
+_READ_ONLY_PROPERTIES = ("state", "provisioningState", "hostName", "locations", "authorizationPolicies")
+
+
 def hub(
-    row: dict[str, Any], *, etag: str | None = None, provisioning_state: str | None = None
+    row: dict[str, Any],
+    api_version: str = DEFAULT_API_VERSION,
+    *,
+    etag: str | None = None,
+    provisioning_state: str | None = None,
 ) -> dict[str, Any]:
+    """The hub as GET and list answer it (and PATCH, and the final answer of an operation's Location)."""
     # Copy only what this function changes (a deep copy of the document was 40% of a GET's cost).
     doc = dict(row["doc"])
     props = dict(doc.pop("properties"))
     endpoints = props["eventHubEndpoints"] = dict(props["eventHubEndpoints"])
     events = endpoints["events"] = dict(endpoints["events"])
-    events["partitionIds"] = [str(i) for i in range(events["partitionCount"])]
-    events["path"] = row["name"].lower()
-    events["endpoint"] = row["endpoint"]
     state_fields: dict[str, Any] = {
         "state": row["state"],
         "provisioningState": provisioning_state or row["provisioning_state"],
     }
-    if row["state"] != "Activating":
+    if row["state"] != "Activating":  # while activating Azure shows no host name and no partitions yet
         state_fields["hostName"] = f"{row['name'].lower()}.azure-devices.net"
-    locations = ids.locations_of(doc["location"])
-    props = {**state_fields, **secrets.masked_properties(props), "locations": locations}
+        events["partitionIds"] = [str(i) for i in range(events["partitionCount"])]
+        events["path"] = row["name"].lower()
+        events["endpoint"] = row["endpoint"]
+    props = _versioned_properties(secrets.masked_properties(props), api_version)
+    props = {"locations": ids.locations_of(doc["location"]), **state_fields, **props}
     sku = doc.pop("sku")
     extra = {k: v for k, v in doc.items() if k not in ("location", "tags", "identity")}
-    return {
+    body = {
         "id": ids.hub_id(row["subscription"], row["resource_group"], row["name"]),
         "name": row["name"],
         "type": ids.HUB_TYPE,
@@ -51,15 +87,87 @@ def hub(
         "etag": etags.encode(row["etag"]) if etag is None else etag,
         **extra,
         "properties": props,
-        "sku": {
-            "name": sku["name"],
-            "tier": validation.tier_of(sku["name"]),
-            "capacity": sku["capacity"],
-            **{k: v for k, v in sku.items() if k not in ("name", "capacity", "tier")},
-        },
-        "identity": doc.get("identity") or {"type": "None"},
-        "systemData": {"createdAt": row["created_at"]},
+        "sku": _sku(sku),
     }
+    if api_versions.since(api_version, IDENTITY_SINCE):
+        body["identity"] = doc.get("identity") or {"type": "None"}
+        body["systemData"] = {"createdAt": row["created_at"]}
+    return body
+
+
+def accepted(
+    row: dict[str, Any],
+    sent: dict[str, Any],
+    api_version: str,
+    *,
+    creating: bool,
+) -> dict[str, Any]:
+    """The 201 body of a hub PUT: what was sent, echoed, with the few defaults Azure fills in at once.
+
+    Recorded creates answer the request's own properties (no routing, endpoints or partitions unless sent),
+    ``provisioningState: "Accepted"``, the C2D, file-upload and feature defaults, no etag, identity or
+    systemData; the location as the client spelled it. Recorded updates answer the hub's new document
+    (defaults materialised) the same way, with the etag the hub had and its identity.
+    """
+    raw = sent.get("properties") if creating else row["doc"]["properties"]
+    sent_props = raw if isinstance(raw, dict) else {}
+    props = {k: v for k, v in sent_props.items() if k not in _READ_ONLY_PROPERTIES}
+    for name, default in _ACCEPTED_DEFAULTS:
+        if props.get(name) is None:
+            props[name] = copy.deepcopy(default)
+    if api_versions.since(api_version, IDENTITY_SINCE) and props.get("allowedFqdnList") is None:
+        props["allowedFqdnList"] = []
+    state: dict[str, Any] = {"provisioningState": "Accepted"}
+    if creating and api_versions.before(api_version, STATE_WHILE_ACCEPTED_BEFORE):
+        state = {"state": "Activating", **state}
+    doc = row["doc"]
+    location = sent.get("location")
+    body: dict[str, Any] = {
+        "id": ids.hub_id(row["subscription"], row["resource_group"], row["name"]),
+        "name": row["name"],
+        "type": ids.HUB_TYPE,
+        "location": location if isinstance(location, str) else doc["location"],
+        "tags": doc["tags"],
+        "subscriptionid": row["subscription"],
+        "resourcegroup": row["resource_group"],
+    }
+    if not creating:
+        body["etag"] = etags.encode(row["etag"])
+    body["properties"] = {**state, **secrets.masked_properties(props)}
+    body["sku"] = _sku(doc["sku"])
+    if not creating and api_versions.since(api_version, IDENTITY_SINCE):
+        body["identity"] = doc.get("identity") or {"type": "None"}
+    return body
+
+
+def _sku(sku: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": sku["name"],
+        "tier": validation.tier_of(sku["name"]),
+        "capacity": sku["capacity"],
+        **{k: v for k, v in sku.items() if k not in ("name", "capacity", "tier")},
+    }
+
+
+def _versioned_properties(props: dict[str, Any], api_version: str) -> dict[str, Any]:
+    if api_versions.since(api_version, IDENTITY_SINCE):
+        if "allowedFqdnList" not in props:
+            props = {**props, "allowedFqdnList": []}
+    elif props.get("allowedFqdnList") == []:
+        props = {k: v for k, v in props.items() if k != "allowedFqdnList"}
+    first, after_last = ROOT_CERTIFICATE_VERSIONS
+    if api_versions.since(api_version, first) and api_versions.before(api_version, after_last):
+        props.setdefault("rootCertificate", {})
+    routing = props.get("routing")
+    endpoints = routing.get("endpoints") if isinstance(routing, dict) else None
+    if (
+        isinstance(routing, dict)
+        and isinstance(endpoints, dict)
+        and "cosmosDBSqlContainers" not in endpoints
+        and api_versions.since(api_version, COSMOS_CONTAINERS_SINCE)
+    ):
+        props["routing"] = {**routing, "endpoints": {**endpoints, "cosmosDBSqlContainers": []}}
+    return props
 
 
 def resource_group(row: dict[str, Any]) -> dict[str, Any]:
@@ -73,14 +181,19 @@ def resource_group(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def consumer_group(hub: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+def consumer_group(hub: dict[str, Any], row: dict[str, Any], sent_name: str | None = None) -> dict[str, Any]:
+    """As recorded: ``etag`` null, ``$Default``'s id percent-encoded; a PUT that sent a body answers it
+    nested (``properties.properties.name``), a GET or list does not."""
     hub_id = ids.hub_id(hub["subscription"], hub["resource_group"], hub["name"])
+    props: dict[str, Any] = {"created": row["created"]}
+    if sent_name is not None:
+        props["properties"] = {"name": sent_name}
     return {
-        "properties": {"created": row["created"], "properties": {"name": row["name"]}},
-        "id": ids.consumer_group_id(hub_id, validation.EVENTS, row["name"]),
+        "properties": props,
+        "id": ids.consumer_group_id(hub_id, validation.EVENTS, quote(row["name"], safe="-._")),
         "name": row["name"],
         "type": ids.CONSUMER_GROUP_TYPE,
-        "etag": etags.encode(row["etag"]),
+        "etag": None,
     }
 
 

@@ -11,7 +11,7 @@ import re
 import uuid
 from typing import Any
 
-from iothub_provider.emulator import errors, ids
+from iothub_provider.emulator import api_versions, errors, ids
 from iothub_provider.emulator.errors import ArmError, BadRequest
 
 HUB_NAME = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$")
@@ -182,6 +182,8 @@ def _properties(raw: Any, sku_name: str) -> tuple[dict[str, Any], Any]:
         for field, value in defaults.items():
             if routing.get(field) is None:
                 routing[field] = value
+        # Azure answers every endpoint list, empty ones included, whichever the client sent.
+        routing["endpoints"] = {**defaults["endpoints"], **routing["endpoints"]}
         props["routing"] = routing
         _assign_endpoint_ids(routing)
     for field, value in _PROPERTY_DEFAULTS.items():
@@ -285,12 +287,23 @@ def check_update(old: dict[str, Any], new: dict[str, Any]) -> None:
         )
 
 
-def consumer_group_body_name(body: Any) -> str:
+CONSUMER_GROUP_BODY_OPTIONAL_BEFORE = "2020-08-31"
+"""Recorded at 2019-07-01-preview: a consumer-group PUT without a body succeeds. Reported at 2020-08-31:
+without a body, 500019 (Internal Error) on every try. Since 2021-03-31: 400007."""
+CONSUMER_GROUP_BODY_REQUIRED_SINCE = "2021-03-31"
+
+
+def consumer_group_body_name(body: Any, api_version: str) -> str | None:
+    """The name a consumer-group PUT sent in its body; None for an old api-version that sent none."""
     props = body.get("properties") if isinstance(body, dict) else None
     name = props.get("name") if isinstance(props, dict) else None
-    if not isinstance(name, str) or not name:
-        raise BadRequest(
-            "Consumer group name in the request body should not be null or empty",
-            code=errors.CONSUMER_GROUP_BODY,
-        )
-    return name
+    if isinstance(name, str) and name:
+        return name
+    if api_versions.before(api_version, CONSUMER_GROUP_BODY_OPTIONAL_BEFORE):
+        return None
+    if api_versions.before(api_version, CONSUMER_GROUP_BODY_REQUIRED_SINCE):
+        raise errors.IotHubError("Internal Error", code=errors.INTERNAL_ERROR, status=500)
+    raise BadRequest(
+        "Consumer group name in the request body should not be null or empty",
+        code=errors.CONSUMER_GROUP_BODY,
+    )

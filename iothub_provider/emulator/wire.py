@@ -36,8 +36,3 @@ class HubRef:
     subscription: str
     resource_group: str
     name: str
-
-
-def etag_headers(etag: str) -> dict[str, str]:
-    """The ``ETag`` header carries the body's etag byte for byte; an empty etag (PATCH) sends none."""
-    return {"ETag": etag} if etag else {}
