@@ -1,0 +1,173 @@
+"""The real Pulumi CLI, run on a throw-away project: the stack program of this repository on a fresh file
+backend and `PULUMI_HOME`, through `scripts/pulumi` (a `pulumi` on PATH, else the CLI scripts/setup built).
+
+`cli_unavailable()` says why the CLI cannot be had here (None when it can). A `PulumiProject` is one temporary
+project directory holding `Pulumi.yaml` (runtime python, toolchain pip, this repository's venv) and a copy of
+`__main__.py`; its stack `e2e` is configured through `pulumi config set` (provider settings) and by writing the
+stack file (the hubs object). Every command runs non-interactively and offline; what the real engine sent the
+provider processes is appended to `grpc.jsonl` in the project directory when the dynamic-provider plugin is ours
+(scripts/pulumi-plugins).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+REPO: Final = Path(__file__).resolve().parents[2]
+SCRIPT: Final = REPO / "scripts" / "pulumi"
+PROJECT: Final = "iothub-provider"
+STACK: Final = "e2e"
+PASSPHRASE: Final = "e2e-passphrase"
+COMMAND_TIMEOUT_SECONDS: Final = 300
+# Settings the provider would otherwise take from the environment: the tests set everything through the stack.
+FOREIGN_SETTINGS: Final = ("IOTHUB_ARM_ENDPOINT", "IOTHUB_ACCESS_TOKEN", "IOTHUB_API_VERSION",
+                           "IOTHUB_OPERATION_TIMEOUT", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
+
+
+def cli_unavailable() -> tuple[str, bool] | None:
+    """Why no Pulumi CLI can run here, and whether that is a failure; None when one can.
+
+    Only a machine with neither `pulumi` nor Go (or a setup told to skip the build) may skip the tests: where
+    Go exists, the CLI scripts/setup builds must be there."""
+    if os.environ.get("IOTHUB_PULUMI_CLI") or shutil.which("pulumi"):
+        return None
+    built = subprocess.run([REPO / "scripts" / "build-pulumi", "--path"], capture_output=True, text=True)
+    if built.returncode == 0:
+        return None
+    if shutil.which("go") is None:
+        return "no `pulumi` on PATH and no Go toolchain to build one (install the Pulumi CLI to run them)", False
+    if os.environ.get("IOTHUB_SKIP_PULUMI_BUILD"):
+        return "IOTHUB_SKIP_PULUMI_BUILD is set, so scripts/setup built no Pulumi CLI", False
+    return "Go is here but the Pulumi CLI is not built: run scripts/setup (it builds the CLI)", True
+
+
+@dataclass(frozen=True)
+class Result:
+    """One finished CLI command."""
+
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __str__(self) -> str:
+        return f"pulumi {' '.join(self.args)} exited {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+class CommandFailed(AssertionError):
+    """A CLI command that was expected to succeed did not."""
+
+
+class PulumiProject:
+    """A temporary project with this repository's program, its own state backend and PULUMI_HOME."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.stack_file = directory / f"Pulumi.{STACK}.yaml"
+        self.grpc_log = directory / "grpc.jsonl"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "state").mkdir(exist_ok=True)
+        runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(REPO / "venv")}}
+        (directory / "Pulumi.yaml").write_text(yaml.safe_dump({"name": PROJECT, "runtime": runtime}))
+        shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+        self.env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
+        self.env.update({
+            "PULUMI_HOME": str(directory / "home"),
+            "PULUMI_BACKEND_URL": f"file://{directory / 'state'}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            "PULUMI_DISABLE_CI_DETECTION": "true",
+            "NO_COLOR": "1",
+            "IOTHUB_PROVIDER_GRPC_LOG": str(self.grpc_log),
+        })
+
+    # -- running commands ---------------------------------------------------------------------------------
+
+    def run(self, *args: str, check: bool = True) -> Result:
+        completed = subprocess.run(
+            [str(SCRIPT), *args], cwd=self.directory, env=self.env, capture_output=True, text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
+        result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+        if check and result.code != 0:
+            raise CommandFailed(str(result))
+        return result
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """A command left running (to be cut off by the caller); its own process group, output discarded."""
+        return subprocess.Popen(
+            [str(SCRIPT), *args], cwd=self.directory, env=self.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+
+    def stack_command(self, command: str, *args: str, check: bool = True) -> Result:
+        return self.run(command, "--stack", STACK, "--non-interactive", *args, check=check)
+
+    def preview(self, *args: str, check: bool = True) -> Result:
+        return self.stack_command("preview", "--diff", *args, check=check)
+
+    def up(self, *args: str, check: bool = True) -> Result:
+        return self.stack_command("up", "--yes", "--skip-preview", *args, check=check)
+
+    def refresh(self, *args: str, check: bool = True) -> Result:
+        return self.stack_command("refresh", "--yes", "--skip-preview", *args, check=check)
+
+    def destroy(self, *args: str, check: bool = True) -> Result:
+        return self.stack_command("destroy", "--yes", "--skip-preview", *args, check=check)
+
+    # -- configuration ------------------------------------------------------------------------------------
+
+    def init(self, provider_settings: dict[str, str], *, secret: tuple[str, ...] = ()) -> None:
+        """Create the stack and set the provider settings with `pulumi config set` (the named ones secret)."""
+        self.run("stack", "init", STACK, "--secrets-provider", "passphrase", "--non-interactive")
+        for key, value in provider_settings.items():
+            flags = ["--secret"] if key in secret else ["--plaintext"]
+            self.run("config", "set", "--stack", STACK, *flags, key, value)
+
+    def set_program_config(self, values: dict[str, Any]) -> None:
+        """Write `iothub-provider:<key>` values straight into the stack file (the hubs are a nested object)."""
+        document = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
+        config = document.setdefault("config", {})
+        for key, value in values.items():
+            config[f"{PROJECT}:{key}"] = value
+        self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    # -- reading the stack --------------------------------------------------------------------------------
+
+    def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--stack", STACK, "--json"] + (["--show-secrets"] if show_secrets else [])
+        parsed: dict[str, Any] = json.loads(self.run(*args).stdout)
+        return parsed
+
+    def export(self) -> str:
+        """`pulumi stack export` as text (what the state file holds)."""
+        return self.run("stack", "export", "--stack", STACK).stdout
+
+    def resources(self) -> list[dict[str, Any]]:
+        deployment: dict[str, Any] = json.loads(self.export())["deployment"]
+        return list(deployment.get("resources") or [])
+
+    def resource(self, name: str) -> dict[str, Any]:
+        """The state entry of the custom resource with this Pulumi name."""
+        matches = [r for r in self.resources() if r["urn"].endswith(f"::{name}") and r.get("custom")]
+        assert len(matches) == 1, f"{len(matches)} resources named {name} in the state"
+        return matches[0]
+
+    def engine_calls(self) -> list[dict[str, Any]]:
+        """What the real engine sent the dynamic-provider processes so far (empty with a foreign plugin)."""
+        if not self.grpc_log.exists():
+            return []
+        return [json.loads(line) for line in self.grpc_log.read_text().splitlines() if line.strip()]
+
+    def clear_engine_calls(self) -> None:
+        self.grpc_log.unlink(missing_ok=True)

@@ -1,0 +1,58 @@
+"""End-to-end fixtures: the real Pulumi CLI on a fresh project and stack per test, against the test emulator.
+
+Where no CLI can be had (no `pulumi` on PATH and no Go to build one) every test here is skipped with one line
+saying why; on a machine with Go, scripts/setup builds the CLI and they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from iothub_provider.emulator.server import EmulatorServer
+from tests.conftest import LOCATION, SUBSCRIPTION_ID
+from tests.e2e.cli import PulumiProject, cli_unavailable
+from tests.lifecycle.arm import Arm
+
+UNAVAILABLE = cli_unavailable()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if UNAVAILABLE is None or UNAVAILABLE[1]:
+        return
+    skip = pytest.mark.skip(reason=f"end-to-end tests need the Pulumi CLI: {UNAVAILABLE[0]}")
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _require_cli() -> None:
+    if UNAVAILABLE is not None and UNAVAILABLE[1]:
+        pytest.fail(f"end-to-end tests cannot run: {UNAVAILABLE[0]}")
+
+
+def provider_settings(emulator: EmulatorServer) -> dict[str, str]:
+    """The `iothub:` settings of a stack on the test emulator, set as a user would with `pulumi config set`."""
+    return {
+        "iothub:armEndpoint": emulator.url,
+        "iothub:subscriptionId": SUBSCRIPTION_ID,
+        "iothub:accessToken": emulator.token,
+        "iothub:operationTimeout": "120",
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path, emulator: EmulatorServer, resource_group: str) -> Iterator[PulumiProject]:
+    """A fresh project and stack `e2e` whose provider settings point at the (reset) test emulator."""
+    project = PulumiProject(tmp_path / "project")
+    project.init(provider_settings(emulator), secret=("iothub:accessToken",))
+    project.set_program_config({"resourceGroup": resource_group, "location": LOCATION})
+    yield project
+
+
+@pytest.fixture
+def arm(emulator: EmulatorServer) -> Arm:
+    return Arm(emulator.url, emulator.token, SUBSCRIPTION_ID)
