@@ -160,6 +160,9 @@ def shape(body: Any) -> tuple[dict[str, str], dict[str, Any]]:
                 walk(child, f"{path}[]")
         elif leaf == "connectionString" and isinstance(value, str):
             values[path] = _connection_string_kind(value)
+        elif leaf == "id" and isinstance(value, str) and "/consumergroups/" in value.lower():
+            tail = value.rsplit("/", 1)[1]  # how $Default is spelled in an id; other names are not kept
+            values[path] = tail if tail.lower() in ("$default", "%24default") else "{name}"
         elif kind in ("boolean", "integer", "number", "null"):
             if not path.startswith("tags"):
                 values[path] = value

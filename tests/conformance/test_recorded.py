@@ -48,8 +48,8 @@ NOT_REPRODUCED: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = {
 }
 """(data file, interaction index) -> (why, the words every remaining difference must contain one of)."""
 
-RECORDED = 86
-REPRODUCED = 84
+RECORDED = 100
+REPRODUCED = 98
 """The README's emulator section states these two numbers; they change only with the data or the emulator."""
 
 
