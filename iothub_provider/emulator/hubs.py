@@ -81,7 +81,7 @@ class HubRules(BackendCore):
             if existing is not None:
                 self._require_active(existing)
                 validation.check_update(existing["doc"], doc)
-                secrets.restore(doc["properties"], existing["doc"]["properties"])
+                doc["properties"] = secrets.restored(doc["properties"], existing["doc"]["properties"])
             elif doc["sku"]["name"] == "F1":
                 free = tx.all("SELECT doc FROM hubs WHERE sub_key = ?", ids.key(ref.subscription))
                 current = sum(1 for h in free if h["doc"]["sku"]["name"] == "F1")

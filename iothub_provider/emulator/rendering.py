@@ -109,9 +109,12 @@ def accepted(
     systemData; the location as the client spelled it. Recorded updates answer the hub's new document
     (defaults materialised) the same way, with the etag the hub had and its identity.
     """
-    raw = sent.get("properties") if creating else row["doc"]["properties"]
+    stored = row["doc"]["properties"]
+    raw = sent.get("properties") if creating else stored
     sent_props = raw if isinstance(raw, dict) else {}
-    props = {k: v for k, v in sent_props.items() if k not in _READ_ONLY_PROPERTIES}
+    # The sections sent, as stored: defaults filled in within them (a sent routing gains its fallback
+    # route and every endpoint list), sections not sent left out.
+    props = {k: stored.get(k, v) for k, v in sent_props.items() if k not in _READ_ONLY_PROPERTIES}
     for name, default in _ACCEPTED_DEFAULTS:
         if props.get(name) is None:
             props[name] = copy.deepcopy(default)

@@ -10,6 +10,7 @@ keeps the secrets in clear so that this is possible; only rendering masks them.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -85,12 +86,14 @@ def _routing_endpoints(props: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def restore(new_props: dict[str, Any], old_props: dict[str, Any] | None) -> None:
-    """Put the stored secrets back where a PUT sent the mask for an endpoint that exists by name.
+def restored(new_props: dict[str, Any], old_props: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``new_props`` with the stored secrets back where a PUT sent the mask for an endpoint that
+    exists by name (the request itself is left as sent: the request log shows what the client sent).
 
     Endpoint names are unique across a hub's routing endpoint types, so a match by name (case-insensitive)
     is the same endpoint even if it moved between lists. A mask sent for a new name stays as sent.
     """
+    new_props = copy.deepcopy(new_props)
     old_props = old_props or {}
     old_routing = {
         str(e.get("name", "")).lower(): e.get("connectionString") for e in _routing_endpoints(old_props)
@@ -107,6 +110,7 @@ def restore(new_props: dict[str, Any], old_props: dict[str, Any] | None) -> None
                 stored = old_storage.get(name) if isinstance(old_storage, dict) else None
                 stored_string = stored.get("connectionString") if isinstance(stored, dict) else None
                 endpoint["connectionString"] = _unmask(endpoint["connectionString"], stored_string)
+    return new_props
 
 
 def masked_properties(props: dict[str, Any]) -> dict[str, Any]:

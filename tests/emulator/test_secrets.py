@@ -176,3 +176,15 @@ def test_endpoints_without_a_connection_string_are_read_as_written(arm: Arm, res
     queue = arm.get_hub("ident-hub")["properties"]["routing"]["endpoints"]["serviceBusQueues"][0]
     assert {k: queue[k] for k in identity_based} == identity_based and "connectionString" not in queue
     assert arm.get_hub("ident-hub")["properties"]["storageEndpoints"]["$default"]["connectionString"] == ""
+
+
+def test_the_request_log_shows_the_mask_the_client_sent_not_the_restored_key(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    arm.create_hub("log-hub", _body_with_endpoints())
+    body = arm.get_hub("log-hub")
+    control.clear_requests()
+    assert arm.call("PUT", hub_path("log-hub"), json=body).status_code == 201
+    [put] = [r for r in control.requests() if r["method"] == "PUT"]
+    assert _strings(put["body"]) == MASKED
+    assert _stored(control, "log-hub")["s1"] == STORAGE
