@@ -64,6 +64,8 @@ class HubSpec:
     retention_days: int = 1
     tags: Mapping[str, str] = field(default_factory=lambda: {"env": "reliability"})
     groups: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Further hub inputs, ARM-shaped as the program would declare them (``routing``, ...)."""
 
     def with_changes(self, **changes: Any) -> HubSpec:
         return replace(self, **changes)
@@ -77,6 +79,7 @@ class HubSpec:
             partition_count=self.partition_count,
             retention_days=self.retention_days,
             tags=dict(self.tags),
+            **self.settings,
         )
         return {
             **args.to_props(),

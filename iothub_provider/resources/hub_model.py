@@ -157,8 +157,15 @@ def unchanged_body(live: dict[str, Any], policies: list[dict[str, Any]] | None) 
 def already_applied(
     live: dict[str, Any], inputs: dict[str, Any], previous_tags: dict[str, Any] | None
 ) -> bool:
-    """True when laying the inputs over the live hub would change nothing."""
-    return overlay(live, inputs, previous_tags, None) == unchanged_body(live, None)
+    """True when the live hub already is what the program declares, judged as a diff judges it: each
+    managed input against its live value shaped like the input (so fields Azure adds and keys it masks on
+    read are no difference), and the tags an update would write are the live tags. Comparing whole
+    documents instead would never match a hub with declared routing or storage endpoints."""
+    view = managed_view(live, inputs)
+    if any(key in inputs and view.get(key) != inputs[key] for key in FIELD_PATHS):
+        return False
+    live_tags = dict(live.get("tags") or {})
+    return merged_tags(live_tags, inputs.get("tags"), previous_tags, inputs["pulumi_owner"]) == live_tags
 
 
 def live_inputs(live: dict[str, Any]) -> dict[str, Any]:

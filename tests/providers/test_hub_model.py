@@ -175,3 +175,22 @@ def test_outputs_carry_inputs_computed_values_and_secrets() -> None:
     assert outs["event_hub_connection_string"].endswith(";SharedAccessKey=pk;EntityPath=hub")
     assert "service_connection_string" not in outs
     assert "sku_tier" in outs and outs["sku_tier"] == "Standard"
+
+
+def test_a_hub_whose_endpoint_keys_read_back_masked_counts_as_already_applied() -> None:
+    """Azure masks endpoint keys on read and adds fields of its own; neither is a difference."""
+    key = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0;EntityPath=q"
+    read_back = key.replace("windows.net/", "windows.net:5671/").replace("c2VjcmV0", "****")
+    live = live_hub()
+    live["properties"]["routing"] = {"endpoints": {"serviceBusQueues": [
+        {"name": "q", "connectionString": read_back, "id": "0f0c", "resourceGroup": "rg"}]}}
+    routing = {"endpoints": {"serviceBusQueues": [{"name": "q", "connectionString": key}]}}
+    declared = {"sku": {"name": "S1", "capacity": 1}, "tags": {"env": "dev"}, "pulumi_owner": OWNER,
+                "routing": routing}
+
+    assert already_applied(live, declared, {"env": "dev"})
+    renamed = {"endpoints": {"serviceBusQueues": [{"name": "q2", "connectionString": key}]}}
+    assert not already_applied(live, {**declared, "routing": renamed}, {"env": "dev"})
+    other_namespace = key.replace("sb://ns.", "sb://other.")
+    moved = {"endpoints": {"serviceBusQueues": [{"name": "q", "connectionString": other_namespace}]}}
+    assert not already_applied(live, {**declared, "routing": moved}, {"env": "dev"})
