@@ -322,6 +322,9 @@ def _dig(body: Any, dotted: str) -> Any:
     return body
 
 
+_TERMINAL = ("Succeeded", "Failed", "Canceled")
+
+
 def _count_looks(records: list[dict[str, Any]]) -> None:
     """For each interaction that started an operation: how many looks (status polls of it, GETs of the
     hub) saw it running before the first look that saw it end. A replay needs that many to match."""
@@ -334,7 +337,7 @@ def _count_looks(records: list[dict[str, Any]]) -> None:
         for later in records[position + 1 :]:
             if later["path"] == operation:
                 status = later["body"]["values"].get("status") if isinstance(later["body"], dict) else None
-                if later["operation"] == "operation.status" and status == "Running":
+                if later["operation"] == "operation.status" and status not in _TERMINAL:
                     looks += 1
                     continue
                 if later["operation"] == "operation.location" and later["status"] == 202:
