@@ -1,12 +1,13 @@
 """`python -m pulumi.dynamic`, with every call the engine makes appended to $IOTHUB_PROVIDER_GRPC_LOG.
 
-When: pulumi-resource-pulumi-python runs this instead of `pulumi.dynamic` when that variable is set, so that the
-end-to-end tests can record what the real engine sends a dynamic provider in each scenario, and the engine
+When: pulumi-resource-pulumi-python runs this instead of `pulumi.dynamic` when that variable is set, so that
+the end-to-end tests can record what the real engine sends a dynamic provider in each scenario, and the engine
 simulator in tests/harness can be held to exactly those sequences.
 
-One JSON object a line: the method, the resource's urn (type and name) and id, which request fields were set,
-the property names of each property bag (never their values: they hold keys), the preview flag, and what Diff
-answered. Nothing secret reaches the file.
+One JSON object a line: the method, the provider process, and `describe()` of the request and the response:
+which fields were set, identity and flags with their values, the key names of each property bag (never their
+values: they hold keys). Nothing secret reaches the file. tests/harness describes the simulator's requests
+with the same `describe()`.
 """
 
 from __future__ import annotations
@@ -16,35 +17,35 @@ import os
 import runpy
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from google.protobuf import json_format
 from pulumi.runtime.proto import provider_pb2_grpc
 
-LOG_PATH = os.environ["IOTHUB_PROVIDER_GRPC_LOG"]
 _lock = threading.Lock()
-PROPERTY_BAGS = ("olds", "news", "properties", "inputs", "oldInputs", "args")
+FLAGS = ("preview", "deleteBeforeReplace", "delete_before_replace", "acceptSecrets", "acceptResources",
+         "supportsPreview", "changes", "hasDetailedDiff", "sends_old_inputs", "sends_old_inputs_to_delete")
+IDENTITY = ("urn", "id", "type", "name")
 
 
 def describe(message: Any) -> dict[str, Any]:
-    """Field names and shapes of a request or response, without any property value."""
-    fields = json_format.MessageToDict(message, preserving_proto_field_name=False)
+    """The fields a request or response sets (proto names): identity and flags with their values, property
+    bags (Structs) as their sorted key names, anything else as "<set>". Never a property value."""
     described: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in PROPERTY_BAGS or isinstance(value, dict):
-            described[name] = sorted(value) if isinstance(value, dict) else value
-        elif name in ("urn", "id", "type", "name", "preview", "changes", "replaces", "deleteBeforeReplace",
-                      "stables", "diffs", "hasDetailedDiff", "timeout", "acceptSecrets", "acceptResources",
-                      "supportsPreview", "failures", "ignoreChanges"):
-            described[name] = value
+    for field, value in message.ListFields():
+        if field.name in IDENTITY or field.name in FLAGS:
+            described[field.name] = value if not hasattr(value, "ListFields") else "<set>"
+        elif field.message_type is not None and field.message_type.full_name == "google.protobuf.Struct":
+            described[field.name] = sorted(value.fields.keys())
+        elif field.name in ("replaces", "stables", "ignoreChanges"):
+            described[field.name] = sorted(value)
         else:
-            described[name] = "<set>"
+            described[field.name] = "<set>"
     return described
 
 
 def record(entry: dict[str, Any]) -> None:
     line = json.dumps(entry, sort_keys=True)
-    with _lock, open(LOG_PATH, "a", encoding="utf-8") as log:
+    with _lock, open(os.environ["IOTHUB_PROVIDER_GRPC_LOG"], "a", encoding="utf-8") as log:
         log.write(line + "\n")
 
 
@@ -76,12 +77,15 @@ class RecordingServicer:
         return call
 
 
-_original_add = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+def main() -> None:
+    original_add = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def add_recording(servicer: Any, server: Any) -> None:
+        original_add(cast(Any, RecordingServicer(servicer)), server)
+
+    setattr(provider_pb2_grpc, "add_ResourceProviderServicer_to_server", add_recording)  # noqa: B010
+    runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
-def _add_recording(servicer: Any, server: Any) -> None:
-    _original_add(RecordingServicer(servicer), server)
-
-
-provider_pb2_grpc.add_ResourceProviderServicer_to_server = _add_recording  # type: ignore[assignment]
-runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+if __name__ == "__main__":
+    main()

@@ -6,11 +6,12 @@ Pulumi's own plugin runs instead and nothing here is used.
 
 Why it is enough: the engine asks the language plugin for the plugins a program needs and then to run the
 program; everything between the program and the engine (registering resources, the dynamic provider's calls)
-goes through the real Pulumi SDK and the real engine. The contract followed is the engine's: print the gRPC port
-on the first stdout line; `Run` starts `<venv>/bin/python program_runner.py ...` with the program's output on
-this process's stdout/stderr (the engine shows both), `PULUMI_CONFIG` and `PULUMI_CONFIG_SECRET_KEYS` in its
-environment; exit code 0 is success, 32 means the program already reported its error (`bail`), anything else
-is a failure. Only the `pip` toolchain with a ready virtualenv is supported: nothing is installed at run time.
+goes through the real Pulumi SDK and the real engine. The contract followed is the engine's: print the gRPC
+port on the first stdout line; `Run` starts `<venv>/bin/python program_runner.py ...` with the program's
+output on this process's stdout/stderr (the engine shows both), and `PULUMI_CONFIG` and
+`PULUMI_CONFIG_SECRET_KEYS` in its environment; exit code 0 is success, 32 means the program already reported
+its error (`bail`), anything else is a failure. Only the `pip` toolchain with a ready virtualenv is supported:
+nothing is installed at run time.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def program_python(info: language_pb2.ProgramInfo) -> str:
     python = venv / "bin" / "python"
     if not python.exists():
         raise ProgramSetupError(
-            f"the virtualenv {venv} named in Pulumi.yaml does not exist: run scripts/setup (or create it with "
-            "python3 -m venv and pip install the program's requirements)")
+            f"the virtualenv {venv} named in Pulumi.yaml does not exist: run scripts/setup (or create it "
+            "with python3 -m venv and pip install the program's requirements)")
     return str(python)
 
 
@@ -91,34 +92,34 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         self._running: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
-    def Handshake(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method names)
+    def Handshake(self, request: Any, context: Any) -> Any:
         self.engine_address = request.engine_address
         return language_pb2.LanguageHandshakeResponse()
 
-    def GetPluginInfo(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetPluginInfo(self, request: Any, context: Any) -> Any:
         return plugin_pb2.PluginInfo(version=PLUGIN_VERSION)
 
-    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
         # The only plugin a dynamic-provider program uses is `pulumi-python`, bundled with the CLI.
         return language_pb2.GetRequiredPluginsResponse()
 
-    def GetRequiredPackages(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetRequiredPackages(self, request: Any, context: Any) -> Any:
         return language_pb2.GetRequiredPackagesResponse()
 
-    def GetProgramDependencies(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def GetProgramDependencies(self, request: Any, context: Any) -> Any:
         return language_pb2.GetProgramDependenciesResponse()
 
-    def InstallDependencies(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def InstallDependencies(self, request: Any, context: Any) -> Any:
         return iter(())
 
-    def About(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def About(self, request: Any, context: Any) -> Any:
         try:
             python = program_python(request.info)
         except ProgramSetupError:
             python = sys.executable
         return language_pb2.AboutResponse(executable=python)
 
-    def Run(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Run(self, request: Any, context: Any) -> Any:
         try:
             python = program_python(request.info)
         except ProgramSetupError as error:
@@ -142,7 +143,7 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             return language_pb2.RunResponse(bail=True)
         return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {code}")
 
-    def Cancel(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Cancel(self, request: Any, context: Any) -> Any:
         with self._lock:
             for process in self._running:
                 process.send_signal(signal.SIGINT)
@@ -169,7 +170,8 @@ def main(argv: list[str]) -> None:
         return
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),
                          options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
-    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(PythonLanguageHost(engine_address_from(argv)), server)
+    host = PythonLanguageHost(engine_address_from(argv))
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(host, server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)

@@ -36,7 +36,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def configure(args: argparse.Namespace) -> None:
-    pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
+    runtime = pulumi.runtime
+    runtime.set_all_config(runtime.get_config_env(), runtime.get_config_secret_keys_env())
     pulumi.runtime.configure(pulumi.runtime.Settings(
         project=args.project, stack=args.stack, monitor=args.monitor, engine=args.engine,
         parallel=args.parallel, dry_run=args.dry_run == "true", organization=args.organization,
@@ -55,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
     # about them would only bury the real error.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     program = args.program
+
+    def main() -> None:
+        runpy.run_path(program, run_name="__main__")
+
     try:
-        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(main))
     except pulumi.RunError as error:
         pulumi.log.error(str(error))
         return REPORTED_EXIT_CODE
-    except Exception:  # noqa: BLE001 (any error of the user's program is reported to the engine, then we bail)
+    except Exception:
         pulumi.log.error(f"Program failed with an unhandled exception:\n{traceback.format_exc()}")
         return REPORTED_EXIT_CODE
     finally:

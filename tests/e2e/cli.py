@@ -1,12 +1,12 @@
 """The real Pulumi CLI, run on a throw-away project: the stack program of this repository on a fresh file
 backend and `PULUMI_HOME`, through `scripts/pulumi` (a `pulumi` on PATH, else the CLI scripts/setup built).
 
-`cli_unavailable()` says why the CLI cannot be had here (None when it can). A `PulumiProject` is one temporary
-project directory holding `Pulumi.yaml` (runtime python, toolchain pip, this repository's venv) and a copy of
-`__main__.py`; its stack `e2e` is configured through `pulumi config set` (provider settings) and by writing the
-stack file (the hubs object). Every command runs non-interactively and offline; what the real engine sent the
-provider processes is appended to `grpc.jsonl` in the project directory when the dynamic-provider plugin is ours
-(scripts/pulumi-plugins).
+`cli_unavailable()` says why the CLI cannot be had here (None when it can). A `PulumiProject` is one
+temporary project directory holding `Pulumi.yaml` (runtime python, toolchain pip, this repository's venv) and
+a copy of `__main__.py`; its stack `e2e` is configured through `pulumi config set` (provider settings) and by
+writing the stack file (the hubs object). Every command runs non-interactively and offline; what the real
+engine sent the provider processes is appended to `grpc.jsonl` in the project directory when the
+dynamic-provider plugin is ours (scripts/pulumi-plugins).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def cli_unavailable() -> tuple[str, bool] | None:
     if built.returncode == 0:
         return None
     if shutil.which("go") is None:
-        return "no `pulumi` on PATH and no Go toolchain to build one (install the Pulumi CLI to run them)", False
+        return "no `pulumi` on PATH and no Go toolchain to build one (install the Pulumi CLI)", False
     if os.environ.get("IOTHUB_SKIP_PULUMI_BUILD"):
         return "IOTHUB_SKIP_PULUMI_BUILD is set, so scripts/setup built no Pulumi CLI", False
     return "Go is here but the Pulumi CLI is not built: run scripts/setup (it builds the CLI)", True
@@ -63,7 +63,8 @@ class Result:
         return self.stdout + self.stderr
 
     def __str__(self) -> str:
-        return f"pulumi {' '.join(self.args)} exited {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+        command = " ".join(self.args)
+        return f"pulumi {command} exited {self.code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
 
 class CommandFailed(AssertionError):
@@ -135,7 +136,7 @@ class PulumiProject:
             self.run("config", "set", "--stack", STACK, *flags, key, value)
 
     def set_program_config(self, values: dict[str, Any]) -> None:
-        """Write `iothub-provider:<key>` values straight into the stack file (the hubs are a nested object)."""
+        """Write `iothub-provider:<key>` values straight into the stack file (hubs are a nested object)."""
         document = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
         config = document.setdefault("config", {})
         for key, value in values.items():

@@ -35,7 +35,7 @@ def _require_cli() -> None:
 
 
 def provider_settings(emulator: EmulatorServer) -> dict[str, str]:
-    """The `iothub:` settings of a stack on the test emulator, set as a user would with `pulumi config set`."""
+    """The `iothub:` settings of a stack on the test emulator, set as a user would: `pulumi config set`."""
     return {
         "iothub:armEndpoint": emulator.url,
         "iothub:subscriptionId": SUBSCRIPTION_ID,

@@ -1,4 +1,4 @@
-"""The real CLI cut off with SIGKILL after the hub PUT was accepted: the next runs converge on one owned hub."""
+"""The real CLI cut off with SIGKILL after the hub PUT was accepted: the next runs converge on one hub."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def test_an_up_killed_after_the_hub_put_converges_on_exactly_one_owned_hub(
 
     runs = converge(project)
     assert [run.args[0] for run in runs] == ["refresh", "cancel", "refresh", "up", "refresh", "up"], runs
-    assert "+ 2 created" in runs[3].stdout, runs[3]  # the hub the dead run started (found by its owner tag), its group
+    # The up creates the hub the dead run started (found by its owner tag) and its group.
+    assert "+ 2 created" in runs[3].stdout, runs[3]
     assert runs[-1].code == 0, runs[-1]
     assert arm.hub_names(resource_group) == ["e2e-cutoff"]
     live = arm.hub(resource_group, "e2e-cutoff")

@@ -1,4 +1,4 @@
-"""The real CLI: replacements. A kept name deletes first; a new name creates first; groups follow their hub."""
+"""The real CLI: replacements. A kept name deletes first, a new name creates first; groups follow the hub."""
 
 from __future__ import annotations
 

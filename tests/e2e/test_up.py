@@ -1,4 +1,4 @@
-"""The real CLI: preview makes no calls, up creates, a second up writes nothing, destroy empties the emulator."""
+"""The real CLI: preview makes no calls, up creates, a second up writes nothing, destroy empties it all."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def test_destroy_deletes_groups_then_hubs_and_can_run_again(
     assert "- 5 deleted" in destroyed.stdout, destroyed
     deletes = [path for method, path in writes(control) if method == "DELETE"]
     group_deletes = [i for i, path in enumerate(deletes) if "/consumergroups/" in path.lower()]
-    hub_deletes = [i for i, path in enumerate(deletes) if path.lower().endswith(("/e2e-telemetry", "/e2e-devices"))]
+    hubs = ("/e2e-telemetry", "/e2e-devices")
+    hub_deletes = [i for i, path in enumerate(deletes) if path.lower().endswith(hubs)]
     assert len(group_deletes) == 2 and len(hub_deletes) == 2, deletes
     telemetry_delete = next(i for i in hub_deletes if deletes[i].endswith("/e2e-telemetry"))
     assert max(group_deletes) < telemetry_delete, deletes

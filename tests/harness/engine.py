@@ -127,10 +127,11 @@ class ResourceState:
 
 @dataclass(frozen=True)
 class Call:
-    """One RPC the engine sent to the provider."""
+    """One RPC the engine sent to the provider; `request` is the request message, as sent."""
 
     method: str
     name: str
+    request: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -314,8 +315,8 @@ class EngineSimulator:
         if deployment.preview:
             return old.id, _wrap_secrets(checked, secret_keys(decl.props))
         response = self._rpc("Update", decl.name, deployment, provider_pb2.UpdateRequest(
-            id=old.id, urn=old.urn, olds=marshal(old.outputs), news=marshal(checked),
-            old_inputs=marshal(old.inputs), timeout=1800))
+            id=old.id, urn=old.urn, name=decl.name, type=decl.type, olds=marshal(old.outputs),
+            news=marshal(checked), old_inputs=marshal(old.inputs)))
         outputs = unmarshal(response.properties)
         updated = _state_for(decl, old.id, checked, outputs)
         self.state[decl.urn] = updated
@@ -443,18 +444,18 @@ class EngineSimulator:
 
     def _provider_create(self, decl: Declaration, checked: Props, deployment: Deployment) -> ResourceState:
         response = self._rpc("Create", decl.name, deployment, provider_pb2.CreateRequest(
-            urn=decl.urn, properties=marshal(checked), timeout=1800))
+            urn=decl.urn, name=decl.name, type=decl.type, properties=marshal(checked)))
         if not response.id:
             raise StepRefused(f"{decl.name}: plugin returned empty resource.ID from create")
         return _state_for(decl, response.id, checked, unmarshal(response.properties))
 
     def _delete(self, res: ResourceState, deployment: Deployment) -> None:
         self._rpc("Delete", res.name, deployment, provider_pb2.DeleteRequest(
-            id=res.id, urn=res.urn, properties=marshal(res.outputs), old_inputs=marshal(res.inputs),
-            timeout=1800))
+            id=res.id, urn=res.urn, name=res.name, type=res.type, properties=marshal(res.outputs),
+            old_inputs=marshal(res.inputs)))
 
     def _rpc(self, method: str, name: str, deployment: Deployment, request: Any) -> Any:
-        deployment.calls.append(Call(method, name))
+        deployment.calls.append(Call(method, name, request))
         self._count_in_flight(deployment, +1)
         try:
             return getattr(self.provider.stub, method)(request)

@@ -62,6 +62,8 @@ class ProviderProcess:
         self.project = project
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        self.startup_calls: list[str] = []
+        """Provider-level calls (start-up, Cancel) in the order they were sent."""
         self._proc = subprocess.Popen(
             [str(python), "-u", "-m", "pulumi.dynamic", ENGINE_ADDRESS],
             cwd=project_dir,
@@ -103,13 +105,24 @@ class ProviderProcess:
         thread.start()
         return thread
 
-    def start(self, config: StackConfig) -> Startup:
-        """Replay the engine's provider registration: GetPluginInfo, Handshake, CheckConfig, Configure."""
-        info = self.stub.GetPluginInfo(empty_pb2.Empty())
-        handshake = _probe(lambda: self.stub.Handshake(
-            provider_pb2.ProviderHandshakeRequest(engine_address=ENGINE_ADDRESS)))
+    def start(self, config: StackConfig, *, program_run: bool = True,
+              configured_before: bool = False) -> Startup:
+        """Replay the engine's provider start-up, in the order the real engine (v3.274) was recorded making it
+        (tests/harness/recorded_engine_calls.json): Handshake, GetPluginInfo, then for a command that runs the
+        program (preview, up) CheckConfig and, when the stack's state already holds the provider, DiffConfig;
+        then Configure. Refresh and destroy run from the state: no CheckConfig, no DiffConfig."""
         urn = f"urn:pulumi:stack::{self.project}::pulumi:providers:pulumi-python::default"
-        check_config = _probe(lambda: self.stub.CheckConfig(provider_pb2.CheckRequest(urn=urn)))
+        handshake = self._probe("Handshake", lambda: self.stub.Handshake(
+            provider_pb2.ProviderHandshakeRequest(engine_address=ENGINE_ADDRESS)))
+        self.startup_calls.append("GetPluginInfo")
+        info = self.stub.GetPluginInfo(empty_pb2.Empty())
+        check_config = "not sent"
+        if program_run:
+            check_config = self._probe("CheckConfig", lambda: self.stub.CheckConfig(
+                provider_pb2.CheckRequest(urn=urn)))
+            if configured_before:
+                self._probe("DiffConfig", lambda: self.stub.DiffConfig(provider_pb2.DiffRequest(urn=urn)))
+        self.startup_calls.append("Configure")
         configured = self.stub.Configure(provider_pb2.ConfigureRequest(
             args=marshal(dict(config), keep_secrets=True),
             acceptSecrets=True,
@@ -123,11 +136,23 @@ class ProviderProcess:
         ))
         return Startup(info.version, handshake, check_config, configured)
 
+    def _probe(self, method: str, call: Callable[[], object]) -> str:
+        """Call an RPC the Python servicer may not implement; return "implemented" or the status code name."""
+        self.startup_calls.append(method)
+        try:
+            call()
+        except grpc.RpcError as error:
+            return str(error.code().name)  # type: ignore[attr-defined]
+        return "implemented"
+
     def output(self) -> str:
         """Everything the process printed after its port line, stdout then stderr."""
         return "\n".join([*self.stdout, *self.stderr])
 
     def close(self) -> None:
+        """End the process as the engine does at the end of a command: Cancel, then terminate it."""
+        if self._proc.poll() is None:
+            self._probe("Cancel", lambda: self.stub.Cancel(empty_pb2.Empty(), timeout=5))
         self._channel.close()
         if self._proc.poll() is None:
             self._proc.terminate()
@@ -156,11 +181,3 @@ def _engine_env(project: str, runtime_options: Mapping[str, str],
     env.update({f"PULUMI_RUNTIME_{key.upper()}": value for key, value in runtime_options.items()})
     return env
 
-
-def _probe(call: Callable[[], object]) -> str:
-    """Call an RPC the Python servicer may not implement; return "implemented" or the status code name."""
-    try:
-        call()
-    except grpc.RpcError as error:
-        return str(error.code().name)  # type: ignore[attr-defined]
-    return "implemented"

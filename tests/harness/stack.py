@@ -24,11 +24,16 @@ class SimulatedStack:
     """
 
     def __init__(self, provider: ProviderProcess, *, project: str, stack: str,
-                 config: Mapping[str, str | Secret], parallel: bool = False) -> None:
+                 config: Mapping[str, str | Secret], parallel: bool = False,
+                 state: Mapping[str, ResourceState] | None = None, program_run: bool = True) -> None:
+        """`state` continues a stack from an earlier one, as the next CLI command does with a new provider
+        process; `program_run=False` starts the provider as refresh and destroy do (from the state alone)."""
         self.provider = provider
         self.config = dict(config)
         self.engine = EngineSimulator(provider, project=project, stack=stack, parallel=parallel)
-        self.startup: Startup = provider.start(self.config)
+        self.engine.state.update(state or {})
+        self.startup: Startup = provider.start(self.config, program_run=program_run,
+                                               configured_before=bool(state))
 
     @property
     def state(self) -> dict[str, ResourceState]:
