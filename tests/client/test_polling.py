@@ -176,6 +176,35 @@ def test_final_get_waits_out_a_brief_404_after_success() -> None:
     assert fake.sleeps == [0.5, 0.75]
 
 
+def test_a_provisioning_state_poll_of_a_write_rides_out_a_404() -> None:
+    """Watching the resource itself after a write: the service's brief 404 is "not yet", not "gone"."""
+    fake = FakeTime()
+    done = resp(200, {"properties": {"provisioningState": "Succeeded"}})
+    script = Script({HUB: [not_found(), resp(200, {"properties": {"provisioningState": "Updating"}}), done]})
+    initial = resp(201, {"properties": {"provisioningState": "Accepted"}})
+    assert poller(script, fake).wait("PUT", HUB, initial) is done
+    assert script.fetched == [HUB, HUB, HUB]
+
+
+def test_a_404_after_a_write_is_ridden_out_only_until_the_deadline() -> None:
+    fake = FakeTime()
+    script = Script({HUB: [not_found() for _ in range(100)]})
+    with pytest.raises(OperationTimeoutError) as info:
+        poller(script, fake, timeout=20.0).read_after_write(HUB)
+    assert sum(fake.sleeps) <= 20.0 and "NotFound" in str(info.value)
+
+
+def test_the_deadline_counts_from_the_start_of_the_operation_not_of_the_polling() -> None:
+    """A write that took 25 s to be accepted (throttled, say) leaves 5 s of a 30 s deadline to poll."""
+    fake = FakeTime()
+    operation = poller(Script({AAO: [resp(200, {"status": "Running"}, url=AAO) for _ in range(50)]}), fake,
+                       timeout=30.0)
+    fake.now += 25.0
+    with pytest.raises(OperationTimeoutError):
+        operation.wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
+    assert sum(fake.sleeps) <= 5.0
+
+
 def _seen_done(duration: float, sdk: bool = False) -> tuple[float, int]:
     """When a client on our schedule (or on azure-core's default: at once, then every 30 s) sees the end."""
     t, reads = 0.0, 1
