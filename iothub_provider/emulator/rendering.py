@@ -37,6 +37,18 @@ _ACCEPTED_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("features", "None"),
 )
 """What a create's 201 adds to the sections sent (2023 recordings; the first is from 2022, unchallenged)."""
+_MONITORING_EVENTS = {
+    name: "None"
+    for name in (
+        "None",
+        "Connections",
+        "DeviceTelemetry",
+        "C2DCommands",
+        "DeviceIdentityOperations",
+        "FileUploadOperations",
+        "Routes",
+    )
+}
 _READ_ONLY_PROPERTIES = ("state", "provisioningState", "hostName", "locations", "authorizationPolicies")
 
 
@@ -111,6 +123,8 @@ def accepted(
     if api_versions.since(api_version, IDENTITY_SINCE) and props.get("allowedFqdnList") is None:
         props["allowedFqdnList"] = []
     state: dict[str, Any] = {"provisioningState": "Accepted"}
+    if not creating:  # every recorded update response (2022, 2025) leads with this retired setting
+        state = {"operationsMonitoringProperties": {"events": dict(_MONITORING_EVENTS)}, **state}
     doc = row["doc"]
     location = sent.get("location")
     body: dict[str, Any] = {
