@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from azure.mgmt.iothub import IotHubClient
+
 from iothub_provider.emulator.control import EmulatorControl
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_body, hub_path
@@ -188,3 +190,29 @@ def test_the_request_log_shows_the_mask_the_client_sent_not_the_restored_key(
     [put] = [r for r in control.requests() if r["method"] == "PUT"]
     assert _strings(put["body"]) == MASKED
     assert _stored(control, "log-hub")["s1"] == STORAGE
+
+
+def test_microsofts_client_read_modify_write_keeps_every_secret(
+    iothub_client: IotHubClient, resource_group: str, control: EmulatorControl
+) -> None:
+    """What the portal, the CLI and azurerm do: GET the hub, change a setting, PUT it all back with
+    If-Match. The masks go back; the keys stay; the update is polled to its end as a create is."""
+    ops = iothub_client.iot_hub_resource
+    ops.begin_create_or_update(resource_group, "sdk-rmw-hub", _body_with_endpoints()).result()
+    hub = ops.get(resource_group, "sdk-rmw-hub")
+    queues = hub.properties.routing.endpoints.service_bus_queues
+    assert [q.connection_string for q in queues] == [QUEUE_READ]
+    assert hub.properties.storage_endpoints["$default"].connection_string == UPLOADS_READ
+    hub.sku.capacity = 2
+    hub.tags = {"changed": "yes"}
+    updated = ops.begin_create_or_update(resource_group, "sdk-rmw-hub", hub, if_match=hub.etag).result()
+    assert updated.sku.capacity == 2 and updated.properties.state == "Active"
+    assert _stored(control, "sdk-rmw-hub") == {
+        "q1": QUEUE.replace(".net/", ".net:5671/"),
+        "t1": TOPIC,
+        "e1": EVENTS.replace(".net/", ".net:5671/"),
+        "s1": STORAGE,
+        "$default": UPLOADS,
+    }
+    put = [r for r in control.requests() if r["method"] == "PUT"][-1]  # the update, as the SDK sent it
+    assert put["status"] == 201 and _strings(put["body"]) == MASKED
