@@ -19,7 +19,12 @@ Three recording formats are read:
 Usage (the data files name the repository, commit and path each was derived from)::
 
     python -m tests.conformance.mine RECORDING --repository OWNER/NAME --path PATH --commit SHA \
-        --recorded YYYY-MM-DD [--limit N] > tests/conformance/data/NAME.json
+        --recorded YYYY-MM-DD [--limit N] [--note TEXT ...] > tests/conformance/data/NAME.json
+
+    python -m tests.conformance.mine RECORDING --check tests/conformance/data/NAME.json
+
+The second form re-derives a stored file's interactions from the recording it names and says whether
+they are the same (exit status 0) or from which interaction on they differ (1).
 """
 
 from __future__ import annotations
@@ -354,14 +359,32 @@ def _count_looks(records: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("recording", type=Path)
-    parser.add_argument("--repository", required=True)
-    parser.add_argument("--path", required=True)
-    parser.add_argument("--commit", required=True)
-    parser.add_argument("--recorded", required=True, help="the date the traffic was recorded")
+    parser.add_argument(
+        "--check", type=Path, help="re-derive a stored data file from its recording and compare"
+    )
+    parser.add_argument("--repository")
+    parser.add_argument("--path")
+    parser.add_argument("--commit")
+    parser.add_argument("--recorded", help="the date the traffic was recorded")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interactions")
     parser.add_argument("--note", action="append", default=[])
     args = parser.parse_args(argv)
     interactions = read_recording(args.recording)
+    if args.check is not None:
+        stored = json.loads(args.check.read_text(encoding="utf-8"))
+        again = derive(interactions, stored["source"]["limit"])
+        if again == stored["interactions"]:
+            print(f"{args.check}: reproduced ({len(again)} interactions)")
+            return 0
+        first = next(
+            (i for i, (a, b) in enumerate(zip(again, stored["interactions"], strict=False)) if a != b),
+            min(len(again), len(stored["interactions"])),
+        )
+        print(f"{args.check}: differs from interaction {first + 1} of the derived ones", file=sys.stderr)
+        return 1
+    missing = [name for name in ("repository", "path", "commit", "recorded") if getattr(args, name) is None]
+    if missing:
+        parser.error("required without --check: " + ", ".join("--" + m for m in missing))
     doc = {
         "source": {
             "repository": args.repository,

@@ -18,6 +18,7 @@ import pytest
 from iothub_provider.emulator.control import EmulatorControl
 from iothub_provider.emulator.server import EmulatorServer
 from tests.conformance.mine import derive, read_recording, shape
+from tests.conformance.mine import main as mine_main
 from tests.conformance.replay import DATA, data_files, load, replay
 from tests.conftest import SUBSCRIPTION_ID
 
@@ -189,3 +190,37 @@ def test_data_files_are_what_the_miner_writes() -> None:
         assert doc["derived_by"] == "tests/conformance/mine.py"
         assert all("/providers/Microsoft.Devices/" in record["path"] for record in doc["interactions"])
     assert DATA.is_dir()
+
+
+def test_the_miner_checks_a_stored_file_against_its_recording(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recording = tmp_path / "r.json"
+    entry = {
+        "RequestUri": "https://management.azure.com/subscriptions/s/providers/Microsoft.Devices/"
+        "checkNameAvailability?api-version=2023-06-30",
+        "RequestMethod": "POST",
+        "RequestBody": {"name": "some-hub"},
+        "StatusCode": 200,
+        "ResponseHeaders": {},
+        "ResponseBody": {"nameAvailable": True, "reason": "Invalid", "message": None},
+    }
+    recording.write_text(json.dumps({"Entries": [entry]}))
+    args = [
+        str(recording),
+        "--repository",
+        "Azure/x",
+        "--path",
+        "p",
+        "--commit",
+        "0" * 40,
+        "--recorded",
+        "2023",
+    ]
+    assert mine_main(args) == 0
+    stored = tmp_path / "d.json"
+    stored.write_text(capsys.readouterr().out)
+    assert mine_main([str(recording), "--check", str(stored)]) == 0
+    entry["StatusCode"] = 400
+    recording.write_text(json.dumps({"Entries": [entry]}))
+    assert mine_main([str(recording), "--check", str(stored)]) == 1
