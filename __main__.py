@@ -2,8 +2,8 @@
 
 Every hub is an entry of the `iothub-provider:hubs` object (its key is the hub's Pulumi name); unset keys
 fall back to the stack-wide `resourceGroup`, `location` and `tags`, then to the defaults below.
-docs/PROGRAM.md lists every key. Exports per hub key: host name, Event Hub-compatible endpoint and path,
-consumer group names, and the service connection string (secret).
+README.md ("Configuration reference") lists every key. Exports per hub key: host name, Event Hub-compatible
+endpoint and path, consumer group names, and the service connection string (secret).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def hub_spec(key: str, raw: Any, *, defaults: Mapping[str, Any]) -> HubSpec:
     """Validate one entry of `hubs`; every error names the config key and what to put there."""
     where = f"hubs.{key}"
     if not isinstance(raw, dict):
-        raise _fail(where, "must be an object of hub settings (see docs/PROGRAM.md)")
+        raise _fail(where, "must be an object of hub settings (see the configuration reference in README.md)")
     unknown = sorted(set(raw) - HUB_KEYS)
     if unknown:
         raise _fail(where, f"has unknown keys {unknown}; allowed: {sorted(HUB_KEYS)}")

@@ -1,6 +1,6 @@
 """Run the benchmarks and print one table: ``python -m bench`` (``--quick`` for a smoke run).
 
-The full run takes about seven minutes (the 30 s provisioning cases and Microsoft's SDK at its
+The full run takes about ten minutes (the 30 s provisioning cases and Microsoft's SDK at its
 default 30 s polling interval dominate); ``--long`` adds the 120 s case once, run alongside the
 others (about two minutes more). Quick mode uses tiny sizes and 0-1 s provisioning and asserts no target.
 """
@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, fleet, load, lro, machine, preview, schedule
+from bench import cli_engine, coldstart, fleet, load, lro, machine, preview, schedule
 from bench.report import Figure, markdown_table, text_table
 
-BENCHES = ("lro", "preview", "coldstart", "fleet", "emulator")
+BENCHES = ("lro", "preview", "coldstart", "fleet", "emulator", "engine")
+QUICK_DEFAULT = ("lro", "preview", "coldstart", "fleet", "emulator")
+"""Quick mode leaves the real CLI out unless asked (`--quick --only engine`): the end-to-end tests run it."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ def run(p: Plan, quick: bool, only: set[str], log: Callable[[str], None]) -> lis
         )
 
     stage("lro", lro_all)
+    stage("engine", lambda: cli_engine.run(
+        [1] if quick else [1, 20, 100], 1 if quick else p.repeat,
+        None if quick else (p.fleet_hubs, p.fleet_groups, p.fleet_provisioning)))
     return figures
 
 
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     p = plan(args.quick, args.long, args.repeat)
-    only = set(args.only or BENCHES)
+    only = set(args.only or (QUICK_DEFAULT if args.quick else BENCHES))
     log(f"machine: {machine.one_line()}")
     started = time.perf_counter()
     figures = run(p, args.quick, only, log)

@@ -6,6 +6,7 @@ saying why; on a machine with Go, scripts/setup builds the CLI and they run.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
-from tests.e2e.cli import PulumiProject, cli_unavailable
+from tests.e2e.cli import SCRIPT, PulumiProject, cli_unavailable
 from tests.lifecycle.arm import Arm
 
 UNAVAILABLE = cli_unavailable()
@@ -26,6 +27,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tests/e2e/" in item.nodeid:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line in every run saying whether the real CLI ran, so that CI shows it."""
+    reports = [r for kind in ("passed", "failed", "error") for r in terminalreporter.stats.get(kind, [])
+               if getattr(r, "when", "call") == "call" and "tests/e2e/" in getattr(r, "nodeid", "")]
+    if UNAVAILABLE is not None:
+        terminalreporter.write_line(f"end-to-end tests with the real Pulumi CLI: not run: {UNAVAILABLE[0]}")
+    elif reports:
+        version = subprocess.run([str(SCRIPT), "version"], capture_output=True, text=True).stdout.strip()
+        terminalreporter.write_line(
+            f"end-to-end tests with the real Pulumi CLI {version}: {len(reports)} ran")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,191 @@
+"""The real Pulumi CLI: preview and no-op up at 1, 20 and 100 resources against a do-nothing provider, the
+fleet's `pulumi up` against its critical path, and what the CLI build cost.
+
+Each case is a temporary project (its own state backend and PULUMI_HOME) whose program is generated here:
+`ours` declares hubs with four consumer groups each (one hub alone for a single resource), `trivial` the same
+number of resources of a dynamic provider that does nothing (defined in the program, so the engine, dill and
+the interpreter are all it costs: the engine's own floor). The CLI is the one `scripts/pulumi` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION, in_process
+from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "pulumi"
+BUILD = ROOT / "scripts" / "build-pulumi"
+GROUPS_PER_HUB = 4
+FLEET_SLOTS = 4
+
+PROGRAM = '''
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, ResourceProvider
+
+config = pulumi.Config()
+if config.require("kind") == "trivial":
+    class Nothing(ResourceProvider):
+        def check(self, olds, news):
+            return CheckResult(dict(news), [])
+
+        def diff(self, id, olds, news):
+            return DiffResult(changes=False)
+
+        def create(self, props):
+            return CreateResult(props["name"], dict(props))
+
+    class Thing(Resource):
+        def __init__(self, name):
+            super().__init__(Nothing(), name, {"name": name})
+
+    for i in range(config.require_int("resources")):
+        Thing(f"thing-{i}")
+else:
+    from iothub_provider import ConsumerGroup, IotHub
+
+    group = config.require("rg")
+    for h in range(config.require_int("hubs")):
+        hub = IotHub(f"hub-{h}", name=f"{config.require('prefix')}-{h}", resource_group_name=group,
+                     location=config.require("location"), sku={"name": "S1", "capacity": 1},
+                     partition_count=2)
+        for g in range(config.require_int("groupsPerHub")):
+            ConsumerGroup(f"hub-{h}-group-{g}", resource_group_name=group, hub_name=hub.name,
+                          name=f"group-{g}")
+'''
+
+
+def cli_available() -> bool:
+    if os.environ.get("IOTHUB_PULUMI_CLI"):
+        return True
+    found = subprocess.run(["bash", "-c", "command -v pulumi"], capture_output=True).returncode == 0
+    return found or subprocess.run([BUILD, "--path"], capture_output=True).returncode == 0
+
+
+@dataclass
+class Project:
+    """A temporary project and stack `bench` whose program the stack config shapes."""
+
+    directory: Path
+    env: dict[str, str]
+
+    @classmethod
+    def create(cls, directory: Path, config: dict[str, Any]) -> Project:
+        runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(ROOT / "venv")}}
+        (directory / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "bench", "runtime": runtime}))
+        (directory / "__main__.py").write_text(PROGRAM)
+        (directory / "state").mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IOTHUB_PROVIDER_GRPC")}
+        env.update({"PULUMI_HOME": str(directory / "home"), "PULUMI_CONFIG_PASSPHRASE": "bench",
+                    "PULUMI_BACKEND_URL": f"file://{directory / 'state'}", "NO_COLOR": "1"})
+        project = cls(directory, env)
+        project.run("stack", "init", "bench", "--secrets-provider", "passphrase", "--non-interactive")
+        stack_file = directory / "Pulumi.bench.yaml"
+        document = yaml.safe_load(stack_file.read_text()) or {}
+        document["config"] = {key if ":" in key else f"bench:{key}": value for key, value in config.items()}
+        stack_file.write_text(yaml.safe_dump(document))
+        return project
+
+    def run(self, *args: str) -> float:
+        """Run one CLI command; its wall time in seconds. A failed command fails the benchmark."""
+        start = time.perf_counter()
+        done = subprocess.run([str(SCRIPT), *args], cwd=self.directory, env=self.env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=1800)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            command = " ".join(args)
+            raise RuntimeError(f"pulumi {command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return elapsed
+
+    def preview(self) -> float:
+        return self.run("preview", "--stack", "bench", "--non-interactive")
+
+    def up(self) -> float:
+        return self.run("up", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview")
+
+
+def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str) -> dict[str, Any]:
+    if kind == "trivial":
+        return {"kind": "trivial", "resources": resources}
+    hubs = max(1, resources // (1 + GROUPS_PER_HUB))
+    groups = 0 if resources == 1 else GROUPS_PER_HUB
+    return {"kind": "ours", "hubs": hubs, "groupsPerHub": groups, "rg": RESOURCE_GROUP, "location": LOCATION,
+            "prefix": prefix, "iothub:armEndpoint": emulator_url, "iothub:accessToken": token,
+            "iothub:subscriptionId": SUBSCRIPTION, "iothub:operationTimeout": "600"}
+
+
+def preview_and_noop(sizes: list[int], repeat: int) -> list[Figure]:
+    """Per size and kind: median preview of the new stack and median no-op up after the first up."""
+    figures = []
+    for size in sizes:
+        walls: dict[str, dict[str, float]] = {}
+        for kind in ("trivial", "ours"):
+            previews, noops = [], []
+            with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
+                project = Project.create(Path(tmp), shape(kind, size, emu.url, emu.token, f"eng{size}"))
+                for _ in range(repeat):
+                    previews.append(project.preview())
+                project.up()
+                for _ in range(repeat):
+                    noops.append(project.up())
+            walls[kind] = {"preview": median(previews), "no-op up": median(noops)}
+        for command in ("preview", "no-op up"):
+            ours, floor = walls["ours"][command], walls["trivial"][command]
+            figures.append(Figure(
+                "7 real CLI", f"{command}, {size} resource{'s' if size > 1 else ''} (n={repeat})",
+                {"wall": fmt_s(ours), "per resource": fmt_s(ours / size), "do-nothing provider": fmt_s(floor),
+                 "ratio": fmt_ratio(ratio(ours, floor))},
+                Target("report; ratio to the same stack with a do-nothing dynamic provider", None)))
+    return figures
+
+
+def fleet(hubs: int, groups_per_hub: int, provisioning: float) -> list[Figure]:
+    """`pulumi up` of the fleet against the critical path that the provider process's four slots allow."""
+    config_size = hubs * (1 + groups_per_hub)
+    with in_process(provisioning) as emu, tempfile.TemporaryDirectory() as tmp:
+        config = shape("ours", config_size, emu.url, emu.token, "engfleet")
+        config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
+        project = Project.create(Path(tmp), config)
+        up = project.up()
+        destroy = project.run("destroy", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview")
+    bound = math.ceil(hubs / FLEET_SLOTS) * provisioning
+    case = f"{hubs} hubs x {groups_per_hub} groups, T={provisioning:g}s"
+    metrics = {"wall": fmt_s(up), "critical path": fmt_s(bound), "wall/path": fmt_ratio(ratio(up, bound)),
+               "wall/T": fmt_ratio(ratio(up, provisioning)), "destroy": fmt_s(destroy)}
+    target = Target("report; critical path = ceil(hubs/4)*T (four calls at a time per provider)", None)
+    return [Figure("7 real CLI", f"fleet up: {case}", metrics, target)]
+
+
+def build_cost() -> list[Figure]:
+    """The last CLI build's time (written by scripts/build-pulumi) and the cache's size on disk."""
+    found = subprocess.run([BUILD, "--path"], capture_output=True, text=True)
+    if found.returncode != 0:
+        return [Figure("7 real CLI", "CLI build", {"built": "no (a pulumi on PATH is used)"}, None)]
+    version_dir = Path(found.stdout.strip()).parents[1]
+    seconds_file = version_dir / "build-seconds"
+    built = fmt_s(float(seconds_file.read_text())) if seconds_file.exists() else "n/a"
+    du = subprocess.run(["du", "-sh", str(version_dir.parent)], capture_output=True, text=True)
+    size = du.stdout.split()
+    binary = (version_dir / "bin" / "pulumi").stat().st_size / 2**20
+    return [Figure("7 real CLI", f"CLI build ({version_dir.name})",
+                   {"build time": built, "cache": size[0] if size else "n/a", "binary": f"{binary:.0f}MiB"},
+                   Target("report", None))]
+
+
+def run(sizes: list[int], repeat: int, fleet_shape: tuple[int, int, float] | None) -> list[Figure]:
+    if not cli_available():
+        return [Figure("7 real CLI", "skipped", {"why": "no Pulumi CLI (scripts/setup builds one)"}, None)]
+    figures = build_cost() + preview_and_noop(sizes, repeat)
+    if fleet_shape is not None:
+        figures += fleet(*fleet_shape)
+    return figures
