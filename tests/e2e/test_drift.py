@@ -56,3 +56,14 @@ def test_a_hub_deleted_elsewhere_drops_out_on_refresh(
     assert "+ 2 created" in recreated.stdout, recreated
     assert [r["method"] for r in hub_writes(control, "e2e-drift")] == ["PUT"]
     assert arm.consumer_groups(resource_group, "e2e-drift") == ["$Default", "analytics"]
+
+
+def test_refresh_of_an_unchanged_stack_changes_nothing_and_preview_then_expects_no_change(
+        project: PulumiProject, control: EmulatorControl) -> None:
+    project.set_program_config({"hubs": {"drift": HUB}})
+    project.up()
+    refreshed = project.refresh()
+    assert "3 unchanged" in refreshed.stdout, refreshed
+    control.clear_requests()
+    assert project.preview("--expect-no-changes").code == 0
+    assert control.requests() == []
