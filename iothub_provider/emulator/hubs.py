@@ -91,6 +91,9 @@ class HubRules(BackendCore):
                         f"current = {current + 1}",
                         code=errors.FREE_HUB_LIMIT,
                     )
+            validation.stamp_root_certificate(
+                doc["properties"], existing["doc"]["properties"] if existing else None, ids.iso_now()
+            )
             policies = (
                 keys.merge_policies(requested_policies, existing["keys"] if existing else None)
                 if requested_policies is not None

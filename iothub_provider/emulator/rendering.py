@@ -117,6 +117,9 @@ def accepted(
     # The sections sent, as stored: defaults filled in within them (a sent routing gains its fallback
     # route and every endpoint list), sections not sent left out.
     props = {k: stored.get(k, v) for k, v in sent_props.items() if k not in _READ_ONLY_PROPERTIES}
+    certificate = props.get("rootCertificate")
+    if isinstance(certificate, dict):  # stamped when the operation runs: the 201 (2025) shows only the choice
+        props["rootCertificate"] = {k: v for k, v in certificate.items() if k != "lastUpdatedTimeUtc"}
     for name, default in _ACCEPTED_DEFAULTS:
         if props.get(name) is None:
             props[name] = copy.deepcopy(default)

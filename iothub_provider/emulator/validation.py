@@ -256,6 +256,21 @@ def normalise_hub(body: Any) -> tuple[dict[str, Any], Any]:
     return doc, policies
 
 
+def stamp_root_certificate(new_props: dict[str, Any], old_props: dict[str, Any] | None, now: str) -> None:
+    """Azure records when the root-certificate choice was made (``rootCertificate.lastUpdatedTimeUtc``,
+    recorded in 2025) and keeps that time while the choice stays the same."""
+    chosen = new_props.get("rootCertificate")
+    if not isinstance(chosen, dict) or "enableRootCertificateV2" not in chosen:
+        return
+    before = (old_props or {}).get("rootCertificate")
+    same = (
+        isinstance(before, dict)
+        and before.get("enableRootCertificateV2") == chosen["enableRootCertificateV2"]
+    )
+    stamp = before.get("lastUpdatedTimeUtc") if same and isinstance(before, dict) else None
+    new_props["rootCertificate"] = {**chosen, "lastUpdatedTimeUtc": stamp or now}
+
+
 def check_update(old: dict[str, Any], new: dict[str, Any]) -> None:
     """Changes Azure refuses on an existing hub."""
     if old["location"] != new["location"]:

@@ -214,8 +214,17 @@ def _headers(raw: Any) -> dict[str, str]:
     return out
 
 
-def read_recording(path: Path) -> list[dict[str, Any]]:
-    """Every interaction as {method, uri, request_body, status, headers, body}."""
+def _selected(item: dict[str, Any], select: tuple[str, str] | None) -> bool:
+    """Whether a VCR interaction was made by the given azure-cli command and parameter set."""
+    if select is None:
+        return True
+    headers = _headers(item["request"].get("headers"))
+    return (headers.get("commandname"), headers.get("parametersetname")) == select
+
+
+def read_recording(path: Path, select: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Every interaction as {method, uri, request_body, status, headers, body}; with ``select`` (a VCR
+    recording of azure-cli), only those one command with one parameter set made, in their order."""
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
         doc = yaml.safe_load(text)
@@ -230,6 +239,7 @@ def read_recording(path: Path) -> list[dict[str, Any]]:
                 "has_body": bool((item["response"].get("body") or {}).get("string")),
             }
             for item in doc["interactions"]
+            if _selected(item, select)
         ]
     doc = json.loads(text)
     return [
@@ -368,8 +378,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recorded", help="the date the traffic was recorded")
     parser.add_argument("--limit", type=int, default=None, help="only the first N interactions")
     parser.add_argument("--note", action="append", default=[])
+    parser.add_argument(
+        "--select",
+        nargs=2,
+        metavar=("COMMAND", "PARAMETERS"),
+        help="only one azure-cli command's interactions (VCR headers CommandName, ParameterSetName)",
+    )
     args = parser.parse_args(argv)
-    interactions = read_recording(args.recording)
+    chosen = args.select
+    if args.check is not None and chosen is None:
+        chosen = json.loads(args.check.read_text(encoding="utf-8"))["source"].get("select")
+    select = (str(chosen[0]), str(chosen[1])) if chosen else None
+    interactions = read_recording(args.recording, select)
     if args.check is not None:
         stored = json.loads(args.check.read_text(encoding="utf-8"))
         again = derive(interactions, stored["source"]["limit"])
@@ -393,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             "recorded": args.recorded,
             "interactions_read": min(len(interactions), args.limit or len(interactions)),
             "limit": args.limit,
+            **({"select": list(select)} if select else {}),
         },
         "derived_by": "tests/conformance/mine.py",
         "notes": args.note,

@@ -136,11 +136,27 @@ class Replayer:
         return f"{self.url}{'/'.join(segments)}?api-version={record['api_version']}"
 
     def prepare(self, doc: dict[str, Any], location: str) -> None:
-        """Resource groups are prerequisites outside Microsoft.Devices: create the ones the session uses."""
+        """What a session takes as given: its resource groups (outside Microsoft.Devices), and any hub it
+        reads or updates without creating it (a selection from a longer recording), seeded as its first
+        recorded GET shows it."""
         for record in doc["interactions"]:
             for segment in record["path"].split("/"):
                 if segment.startswith("{resourceGroup") and segment not in self.names:
                     self.control.create_resource_group(self.subscription, self._name(segment), location)
+        for record in doc["interactions"]:
+            for value in (record.get("request") or {}).get("values", {}).values():
+                if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+                    self._name(value)
+        hub_paths = {r["path"] for r in doc["interactions"] if r["operation"] in ("hub.put", "hub.get")}
+        for path in sorted(hub_paths):
+            first = next(r for r in doc["interactions"] if r["path"] == path)
+            if first["operation"] == "hub.put":
+                continue
+            seen = next(r for r in doc["interactions"] if r["path"] == path and r["operation"] == "hub.get")
+            self.control.set_provisioning("immediate")
+            body = build_body({"types": seen["body"]["types"], "values": seen["body"]["values"]}, self.names)
+            seeded = self.session.put(self._url(seen), json=body, timeout=30)
+            assert seeded.status_code == 201, seeded.text
 
     def play(self, record: dict[str, Any]) -> Difference:
         if "looks_while_running" in record:

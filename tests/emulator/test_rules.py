@@ -228,3 +228,24 @@ def test_list_under_missing_resource_group_is_404(arm: Arm) -> None:
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "ResourceGroupNotFound"
+
+
+def test_the_root_certificate_choice_is_stamped_when_made_and_kept_while_unchanged(
+    arm: Arm, resource_group: str
+) -> None:
+    """As a 2025 recording shows: the 201 echoes the choice, reads add when it was made."""
+    chosen = hub_body(rootCertificate={"enableRootCertificateV2": True})
+    created = arm.create_hub("cert-hub", chosen)
+    assert created.json()["properties"]["rootCertificate"] == {"enableRootCertificateV2": True}
+    first = arm.get_hub("cert-hub")["properties"]["rootCertificate"]
+    assert first["enableRootCertificateV2"] is True and first["lastUpdatedTimeUtc"].endswith("Z")
+    body = arm.get_hub("cert-hub")
+    body["tags"] = {"touched": "yes"}
+    assert arm.call("PUT", hub_path("cert-hub"), json=body).status_code == 201
+    assert arm.get_hub("cert-hub")["properties"]["rootCertificate"] == first
+    body = arm.get_hub("cert-hub")
+    body["properties"]["rootCertificate"] = {"enableRootCertificateV2": False}
+    assert arm.call("PUT", hub_path("cert-hub"), json=body).status_code == 201
+    changed = arm.get_hub("cert-hub")["properties"]["rootCertificate"]
+    assert changed["enableRootCertificateV2"] is False
+    assert changed["lastUpdatedTimeUtc"] >= first["lastUpdatedTimeUtc"]
