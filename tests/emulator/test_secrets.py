@@ -31,7 +31,8 @@ UPLOADS = (
     "DefaultEndpointsProtocol=https;AccountName=acct2;AccountKey=dXBsb2Fkcw==;EndpointSuffix=core.windows.net"
 )
 
-# What Azure answers for each (keys replaced by ****, Service Bus hosts with the AMQP port 5671).
+# What Azure answers for each (keys replaced by ****, Service Bus hosts with the AMQP port 5671), in the
+# format a 2025 azure-cli recording (test_iot_hub.yaml) shows for Event Hubs and storage endpoints.
 QUEUE_READ = (
     "Endpoint=sb://ns1.servicebus.windows.net:5671/"
     ";SharedAccessKeyName=send;SharedAccessKey=****;EntityPath=q1"
