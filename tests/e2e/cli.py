@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ PROJECT: Final = "iothub-provider"
 STACK: Final = "e2e"
 PASSPHRASE: Final = "e2e-passphrase"
 COMMAND_TIMEOUT_SECONDS: Final = 300
+STEP_LINE: Final = re.compile(
+    r"^\s*[-+~]+\s+pulumi-python:dynamic/iothub:\w+ (?P<name>\S+) "
+    r"(?P<verb>create|update|replace|delete|created|updated|replaced|deleted)\b", re.MULTILINE)
 # Settings the provider would otherwise take from the environment: the tests set everything through the stack.
 FOREIGN_SETTINGS: Final = ("IOTHUB_ARM_ENDPOINT", "IOTHUB_ACCESS_TOKEN", "IOTHUB_API_VERSION",
                            "IOTHUB_OPERATION_TIMEOUT", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
@@ -61,6 +65,19 @@ class Result:
     @property
     def output(self) -> str:
         return self.stdout + self.stderr
+
+    def steps(self) -> dict[str, set[str]]:
+        """What the command did to each of our resources, by Pulumi name, from the CLI's progress lines:
+        `create`/`update`/`replace`/`delete` in a preview, `created`/`updated`/`replaced`/`deleted` otherwise
+        (a replacement also shows `created` and `deleted`). Resources the command left alone are absent."""
+        done: dict[str, set[str]] = {}
+        for match in STEP_LINE.finditer(self.stdout):
+            done.setdefault(match["name"], set()).add(match["verb"])
+        return done
+
+    def names(self, verb: str) -> list[str]:
+        """The sorted names of our resources with this verb among their steps."""
+        return sorted(name for name, verbs in self.steps().items() if verb in verbs)
 
     def __str__(self) -> str:
         command = " ".join(self.args)
@@ -115,7 +132,7 @@ class PulumiProject:
         return self.run(command, "--stack", STACK, "--non-interactive", *args, check=check)
 
     def preview(self, *args: str, check: bool = True) -> Result:
-        return self.stack_command("preview", "--diff", *args, check=check)
+        return self.stack_command("preview", *args, check=check)
 
     def up(self, *args: str, check: bool = True) -> Result:
         return self.stack_command("up", "--yes", "--skip-preview", *args, check=check)

@@ -26,7 +26,7 @@ def test_tags_patch_and_capacity_put_with_the_state_etag_keep_changes_made_elsew
     project.set_program_config({"hubs": {"updates": {**HUB, "tags": {"env": "prod"}}}})
     control.clear_requests()
     tagged = project.up()
-    assert "~ 1 updated" in tagged.stdout, tagged
+    assert tagged.steps() == {"updates": {"updated"}}, tagged
     assert [r["method"] for r in hub_writes(control, "e2e-updates")] == ["PATCH"]
     live = arm.hub(resource_group, "e2e-updates")
     assert user_tags(live) == {"env": "prod", "costCenter": "42"}
@@ -36,7 +36,7 @@ def test_tags_patch_and_capacity_put_with_the_state_etag_keep_changes_made_elsew
                                                      "sku": {"name": "S1", "capacity": 2}}}})
     control.clear_requests()
     scaled = project.up()
-    assert "~ 1 updated" in scaled.stdout, scaled
+    assert scaled.steps() == {"updates": {"updated"}}, scaled
     puts = hub_writes(control, "e2e-updates")
     assert [r["method"] for r in puts] == ["PUT"]
     assert puts[0]["headers"]["if-match"].strip('"') == etag_in_state
