@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 
 from iothub_provider import ConsumerGroup, IotHub
+from iothub_provider.resources.sharding import provider_for
 
 DEFAULT_LOCATION = "westeurope"
 DEFAULT_SKU: dict[str, Any] = {"name": "S1", "capacity": 1}
@@ -123,6 +124,9 @@ def deploy(spec: HubSpec) -> tuple[IotHub, list[ConsumerGroup]]:
         subscription_id=spec.subscription_id,
         adopt=spec.adopt,
     )
+    # A hub's consumer groups share its provider process (README "Deploying a fleet"): their short calls
+    # come after the hub's create and never queue behind other hubs' long ones.
+    instance = provider_for(spec.key)
     groups = [
         ConsumerGroup(
             f"{spec.key}-{group}",
@@ -130,6 +134,7 @@ def deploy(spec: HubSpec) -> tuple[IotHub, list[ConsumerGroup]]:
             hub_name=hub.name,
             name=group,
             subscription_id=spec.subscription_id,
+            opts=pulumi.ResourceOptions(provider=instance) if instance is not None else None,
         )
         for group in spec.consumer_groups
     ]

@@ -1,5 +1,6 @@
 """The real Pulumi CLI: preview and no-op up at 1, 20 and 100 resources against a do-nothing provider, the
-fleet's `pulumi up` against its critical path, and what the CLI build cost.
+fleet's `pulumi up` against its critical path, the fleet spread over provider processes against the same fleet
+on Pulumi's one default provider (iothub:providerProcesses), and what the CLI build cost.
 
 Each case is a temporary project (its own state backend and PULUMI_HOME) whose program is generated here:
 `ours` declares hubs with four consumer groups each (one hub alone for a single resource), `trivial` the same
@@ -28,6 +29,13 @@ SCRIPT = ROOT / "scripts" / "pulumi"
 BUILD = ROOT / "scripts" / "build-pulumi"
 GROUPS_PER_HUB = 4
 FLEET_SLOTS = 4
+SPREAD_HUBS = 20
+SPREAD_PROVISIONING = (5.0, 30.0)
+SPREAD_PARALLEL = 64
+"""`--parallel` for the spread fleet: the engine's default is 4 x cores (8 here), which would bound it."""
+ARRANGEMENTS = {"one default provider": "1", "spread (default)": ""}
+"""iothub:providerProcesses per arrangement: 1 = every hub on Pulumi's default provider (the arrangement
+before the spread), "" = the setting unset (its default)."""
 
 PROGRAM = '''
 import pulumi
@@ -53,15 +61,17 @@ if config.require("kind") == "trivial":
         Thing(f"thing-{i}")
 else:
     from iothub_provider import ConsumerGroup, IotHub
+    from iothub_provider.resources.sharding import provider_for
 
     group = config.require("rg")
     for h in range(config.require_int("hubs")):
         hub = IotHub(f"hub-{h}", name=f"{config.require('prefix')}-{h}", resource_group_name=group,
                      location=config.require("location"), sku={"name": "S1", "capacity": 1},
                      partition_count=2)
+        instance = provider_for(f"hub-{h}")  # groups in their hub's provider process, as __main__.py does
         for g in range(config.require_int("groupsPerHub")):
             ConsumerGroup(f"hub-{h}-group-{g}", resource_group_name=group, hub_name=hub.name,
-                          name=f"group-{g}")
+                          name=f"group-{g}", opts=pulumi.ResourceOptions(provider=instance))
 '''
 
 
@@ -110,18 +120,26 @@ class Project:
     def preview(self) -> float:
         return self.run("preview", "--stack", "bench", "--non-interactive")
 
-    def up(self) -> float:
-        return self.run("up", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview")
+    def up(self, *extra: str) -> float:
+        return self.run("up", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview", *extra)
+
+    def destroy(self, *extra: str) -> float:
+        return self.run("destroy", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview", *extra)
 
 
-def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str) -> dict[str, Any]:
+def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str,
+          processes: str = "") -> dict[str, Any]:
     if kind == "trivial":
         return {"kind": "trivial", "resources": resources}
     hubs = max(1, resources // (1 + GROUPS_PER_HUB))
     groups = 0 if resources == 1 else GROUPS_PER_HUB
-    return {"kind": "ours", "hubs": hubs, "groupsPerHub": groups, "rg": RESOURCE_GROUP, "location": LOCATION,
-            "prefix": prefix, "iothub:armEndpoint": emulator_url, "iothub:accessToken": token,
-            "iothub:subscriptionId": SUBSCRIPTION, "iothub:operationTimeout": "600"}
+    config = {"kind": "ours", "hubs": hubs, "groupsPerHub": groups, "rg": RESOURCE_GROUP,
+              "location": LOCATION, "prefix": prefix, "iothub:armEndpoint": emulator_url,
+              "iothub:accessToken": token, "iothub:subscriptionId": SUBSCRIPTION,
+              "iothub:operationTimeout": "600"}
+    if processes:
+        config["iothub:providerProcesses"] = processes
+    return config
 
 
 def preview_and_noop(sizes: list[int], repeat: int) -> list[Figure]:
@@ -182,10 +200,73 @@ def build_cost() -> list[Figure]:
                    Target("report", None))]
 
 
+def arrangement_preview(sizes: list[int], repeat: int) -> list[Figure]:
+    """Preview of the new stack and no-op up, with every hub on the default provider and spread: the spread
+    starts one provider process per instance in use, and the engine starts them for a preview too."""
+    figures = []
+    for size in sizes:
+        walls: dict[str, dict[str, float]] = {}
+        for label, processes in ARRANGEMENTS.items():
+            previews, noops = [], []
+            with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
+                config = shape("ours", size, emu.url, emu.token, f"arr{size}", processes)
+                project = Project.create(Path(tmp), config)
+                for _ in range(repeat):
+                    previews.append(project.preview())
+                project.up()
+                for _ in range(repeat):
+                    noops.append(project.up())
+            walls[label] = {"preview": median(previews), "no-op up": median(noops)}
+        hubs = max(1, size // (1 + GROUPS_PER_HUB))
+        for command in ("preview", "no-op up"):
+            one, spread = walls["one default provider"][command], walls["spread (default)"][command]
+            case = f"{command}, {hubs} hub(s), {size} resources, spread vs one provider (n={repeat})"
+            metrics = {"one provider": fmt_s(one), "spread": fmt_s(spread),
+                       "spread/one": fmt_ratio(ratio(spread, one))}
+            figures.append(Figure(
+                "7 real CLI", case, metrics, Target("unchanged or faster (report)", None)))
+    return figures
+
+
+def fleet_spread(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...]) -> list[Figure]:
+    """`pulumi up --parallel 64` of `hubs` hubs (and their groups) per provisioning time T, on one default
+    provider (waves of four) and spread over provider instances; T=0 gives what the CLI itself costs."""
+    figures = []
+    walls: dict[tuple[str, float], float] = {}
+    for label, processes in ARRANGEMENTS.items():
+        for provisioning in (0.0, *provisionings):
+            with in_process(provisioning) as emu, tempfile.TemporaryDirectory() as tmp:
+                size = hubs * (1 + groups_per_hub)
+                config = shape("ours", size, emu.url, emu.token, "engspread", processes)
+                config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
+                project = Project.create(Path(tmp), config)
+                walls[label, provisioning] = project.up("--parallel", str(SPREAD_PARALLEL))
+                emu.control.set_provisioning("immediate")  # the teardown is not measured here
+                project.destroy("--parallel", str(SPREAD_PARALLEL))
+    for provisioning in provisionings:
+        one, spread = walls["one default provider", provisioning], walls["spread (default)", provisioning]
+        spread_floor = walls["spread (default)", 0.0]
+        case = (f"fleet up: {hubs} hubs x {groups_per_hub} groups, T={provisioning:g}s, "
+                f"-p {SPREAD_PARALLEL} (n=1)")
+        metrics = {"one provider": fmt_s(one), "spread": fmt_s(spread),
+                   "spread/T": fmt_ratio(ratio(spread, provisioning)),
+                   "(spread - T=0 up)/T": fmt_ratio(ratio(spread - spread_floor, provisioning)),
+                   "spread/one": fmt_ratio(ratio(spread, one))}
+        met = ratio(spread, provisioning) <= 1.5
+        figures.append(Figure("7 real CLI", case, metrics,
+                              Target("spread/T <= 1.5 (issue 13); one provider = waves of four", met)))
+    floor = {label: fmt_s(walls[label, 0.0]) for label in ARRANGEMENTS}
+    figures.append(Figure("7 real CLI", f"fleet up: {hubs} hubs x {groups_per_hub} groups, T=0 (n=1)", floor,
+                          Target("report: what the CLI, the program and the processes cost", None)))
+    return figures
+
+
 def run(sizes: list[int], repeat: int, fleet_shape: tuple[int, int, float] | None) -> list[Figure]:
     if not cli_available():
         return [Figure("7 real CLI", "skipped", {"why": "no Pulumi CLI (scripts/setup builds one)"}, None)]
     figures = build_cost() + preview_and_noop(sizes, repeat)
     if fleet_shape is not None:
         figures += fleet(*fleet_shape)
+        figures += arrangement_preview([max(sizes)], repeat)
+        figures += fleet_spread(SPREAD_HUBS, fleet_shape[1], SPREAD_PROVISIONING)
     return figures

@@ -28,6 +28,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from iothub_provider.resources import hub_model as model
+from iothub_provider.resources import sharding
 from iothub_provider.resources.hub_provider import IotHubProvider
 
 ARG_NAMES = (
@@ -158,6 +159,7 @@ class IotHub(Resource, module="iothub", name="IotHub"):
         args = args if args is not None else IotHubArgs(**kwargs)
         props = {**_declared_outputs(), **args.to_props()}
         props["pulumi_owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        opts = sharding.place(resource_name, opts)  # its own provider process (README "Deploying a fleet")
         super().__init__(IotHubProvider(), resource_name, props, _secret_options(opts))
 
     @staticmethod
