@@ -12,8 +12,8 @@ from pathlib import Path
 
 import requests
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 
 TOKEN = "bench-token-0123456789"
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000b1"
@@ -56,13 +56,13 @@ def pin_to(cpu: int | None) -> Callable[[], None] | None:
 
 
 class EmulatorProcess:
-    """``python -m iothub_provider.emulator`` on a free port, in memory, optionally pinned to one CPU."""
+    """``python -m iothub_emulator`` on a free port, in memory, optionally pinned to one CPU."""
 
     def __init__(self, cpu: int | None = None, extra_args: list[str] | None = None) -> None:
         cmd = [
             sys.executable,
             "-m",
-            "iothub_provider.emulator",
+            "iothub_emulator",
             "--port",
             "0",
             "--in-memory",

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from iothub_provider.emulator.server import bind, make_server, url_of
+from iothub_emulator.server import bind, make_server, url_of
 
 
 async def _trivial(_request: Request) -> JSONResponse:

@@ -22,11 +22,11 @@ from bench import sdk
 from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION, arm_requests, in_process
 from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
 from bench.schedule import target_bound
+from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.api import HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import Transport
-from iothub_provider.emulator.server import EmulatorServer
 
 MAX_REQUESTS = 40
 SDK_TOLERANCE_S = 0.1  # "never slower than the SDK": equal within request jitter

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from reliability import ledger, schedule
 from reliability.figures import Figures
 from reliability.lab import (

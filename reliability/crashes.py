@@ -30,9 +30,9 @@ from typing import Any, Final
 
 import requests
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
-from iothub_provider.emulator.store import DB_FILE_NAME
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
+from iothub_emulator.store import DB_FILE_NAME
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription
 from reliability.operator import Operator
@@ -187,7 +187,7 @@ def free_port() -> int:
 
 
 class EmulatorProcess:
-    """``python -m iothub_provider.emulator`` with a data directory, on a fixed port so it can come back."""
+    """``python -m iothub_emulator`` with a data directory, on a fixed port so it can come back."""
 
     def __init__(self, data_dir: Path, port: int, *, provisioning_delay: float = 0.0) -> None:
         self.data_dir = data_dir
@@ -198,7 +198,7 @@ class EmulatorProcess:
         self.control = EmulatorControl(self.url, TOKEN)
 
     def start(self) -> None:
-        args = [sys.executable, "-m", "iothub_provider.emulator", "--host", "127.0.0.1", "--port",
+        args = [sys.executable, "-m", "iothub_emulator", "--host", "127.0.0.1", "--port",
                 str(self.port), "--data-dir", str(self.data_dir), "--token", TOKEN]
         if self.provisioning_delay:
             args += ["--provisioning-delay", str(self.provisioning_delay)]

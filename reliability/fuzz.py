@@ -31,10 +31,10 @@ from pulumi.dynamic import CheckResult
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client import runtime
 from iothub_provider.client.settings import Settings
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.resources import consumer_group
 from iothub_provider.resources.hub import ARG_NAMES
 from iothub_provider.resources.hub_check import SKU_UNITS

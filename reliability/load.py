@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Final
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from reliability import ledger
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription

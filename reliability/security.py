@@ -27,9 +27,9 @@ from typing import Any, Final
 
 import requests
 
+from iothub_emulator import routes
+from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.settings import Settings
-from iothub_provider.emulator import routes
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import ConfigurationError
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription

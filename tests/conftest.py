@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 
 SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000001"
 RESOURCE_GROUP = "rg-test"

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.api import HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.retry import RetryPolicy
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import Transport
-from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 
 

@@ -6,12 +6,12 @@ import threading
 
 import pytest
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import USER_AGENT, Transport
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import (
     AuthenticationError,
     ConfigurationError,

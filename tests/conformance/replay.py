@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conformance.mine import LRO_HEADERS, shape
 
 DATA = Path(__file__).parent / "data"

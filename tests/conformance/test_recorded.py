@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.conformance.mine import derive, read_recording, shape
 from tests.conformance.mine import main as mine_main
 from tests.conformance.replay import DATA, data_files, load, replay

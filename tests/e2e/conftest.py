@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
 from tests.e2e.cli import SCRIPT, PulumiProject, cli_unavailable
 from tests.lifecycle.arm import Arm

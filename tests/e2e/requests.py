@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 
 Request = dict[str, Any]
 READ_ACTIONS = ("/listkeys", "/IotHubStats", "/quotaMetrics", "/skus")

@@ -8,7 +8,7 @@ import signal
 import time
 from typing import Any
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.e2e.cli import PulumiProject, Result
 from tests.e2e.requests import hub_writes
 from tests.lifecycle.arm import OWNER_TAG, Arm

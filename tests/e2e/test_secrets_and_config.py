@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.e2e.cli import PulumiProject
 from tests.lifecycle.arm import Arm
 

@@ -12,7 +12,7 @@ from azure.core.credentials import AccessToken
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.iothub import IotHubClient
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
 
 API = "2023-06-30"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID, TOKEN
 from tests.emulator.conftest import Arm, hub_body, hub_path
 

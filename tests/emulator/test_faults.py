@@ -6,8 +6,8 @@ import pytest
 import requests
 from azure.mgmt.iothub.models import IotHubDescription, IotHubSkuInfo
 
-from iothub_provider.emulator.control import EmulatorControl, EmulatorControlError
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl, EmulatorControlError
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_path, make_client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_body, hub_path
 
@@ -122,7 +122,7 @@ def test_resource_group_routes_accept_any_well_formed_version(arm: Arm) -> None:
 
 
 def test_skip_api_version_check(arm: Arm, control: object, resource_group: str) -> None:
-    from iothub_provider.emulator.control import EmulatorControl
+    from iothub_emulator.control import EmulatorControl
 
     assert isinstance(control, EmulatorControl)
     control.set_settings(skip_api_version_check=True)

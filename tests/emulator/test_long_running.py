@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_path
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from iothub_provider.emulator.__main__ import parser, settings_from
-from iothub_provider.emulator.server import EmulatorServer
-from iothub_provider.emulator.settings import Settings
+from iothub_emulator.__main__ import parser, settings_from
+from iothub_emulator.server import EmulatorServer
+from iothub_emulator.settings import Settings
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
 from tests.emulator.conftest import Arm, hub_path
 
@@ -61,7 +61,7 @@ def _start(args: list[str], env_token: str | None = TOKEN) -> tuple[subprocess.P
     if env_token is not None:
         env["IOTHUB_EMULATOR_TOKEN"] = env_token
     proc = subprocess.Popen(
-        [sys.executable, "-m", "iothub_provider.emulator", "--port", "0", *args],
+        [sys.executable, "-m", "iothub_emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -163,7 +163,7 @@ def test_generated_token_is_printed_and_enforced(processes: list[subprocess.Pope
 
 def test_help_explains_every_option() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "iothub_provider.emulator", "--help"],
+        [sys.executable, "-m", "iothub_emulator", "--help"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -187,7 +187,7 @@ def test_help_explains_every_option() -> None:
 
 def test_main_rejects_bad_settings() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "iothub_provider.emulator", "--retry-after", "0", "--in-memory"],
+        [sys.executable, "-m", "iothub_emulator", "--retry-after", "0", "--in-memory"],
         capture_output=True,
         text=True,
         timeout=30,
@@ -214,7 +214,7 @@ def test_fault_flag_is_active_from_the_start_and_after_reset(processes: list[sub
 
 def test_fault_flag_is_validated() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "iothub_provider.emulator", "--in-memory", "--fault", '{"kind": "nope"}'],
+        [sys.executable, "-m", "iothub_emulator", "--in-memory", "--fault", '{"kind": "nope"}'],
         capture_output=True,
         text=True,
         timeout=30,

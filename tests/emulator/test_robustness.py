@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from iothub_provider.emulator import routes
-from iothub_provider.emulator.app import MAX_BODY_BYTES, MAX_BODY_DEPTH
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator import routes
+from iothub_emulator.app import MAX_BODY_BYTES, MAX_BODY_DEPTH
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID, TOKEN
 from tests.emulator.conftest import Arm, hub_body, hub_path
 

@@ -18,7 +18,7 @@ from azure.mgmt.iothub.models import (
     TagsResource,
 )
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
 from tests.emulator.conftest import make_client
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from azure.mgmt.iothub import IotHubClient
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conftest import SUBSCRIPTION_ID
 from tests.emulator.conftest import Arm, hub_body, hub_path
 

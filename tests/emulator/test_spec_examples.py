@@ -20,8 +20,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import SPECS_DIR
 from tests.emulator.conftest import Arm
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
 from tests.harness.engine import CheckFailed, Deployment
 from tests.harness.process import PROJECT_ROOT, ProviderProcess

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID
 from tests.harness.process import ProviderProcess
 from tests.harness.stack import SimulatedStack, emulator_provider_config

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pulumi
 import pytest
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroup, IotHub
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.harness.engine import ProviderError
 from tests.harness.process import ProviderProcess

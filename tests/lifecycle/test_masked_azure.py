@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
 from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm

@@ -7,8 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
+from iothub_emulator.control import EmulatorControl
 from iothub_provider import ConsumerGroup, IotHub
-from iothub_provider.emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
 from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP
 from tests.harness.stack import SimulatedStack
 from tests.harness.wire import PROVIDER_KEY

@@ -8,9 +8,9 @@ from typing import Any
 
 import pulumi
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroup, IotHub
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import LOCATION, RESOURCE_GROUP
 from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.harness.engine import ProviderError
 from tests.harness.process import ProviderProcess

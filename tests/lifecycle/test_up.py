@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
+from iothub_emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
 from tests.harness.engine import CheckFailed, ProviderError
 from tests.harness.stack import SimulatedStack

@@ -11,8 +11,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID
 from tests.harness.process import PROJECT_ROOT, ProviderProcess
 from tests.harness.stack import SimulatedStack, emulator_provider_config

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from tests.harness.process import PROJECT_ROOT, ProviderProcess
 from tests.harness.stack import SimulatedStack, load_stack_config
 from tests.harness.wire import Secret

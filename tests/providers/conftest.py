@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client import runtime
 from iothub_provider.client.runtime import Seams
 from iothub_provider.client.settings import Settings
-from iothub_provider.emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
 
 OWNER = "proj/dev/telemetry"

@@ -8,10 +8,10 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client import runtime
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import ConfigurationError
 from tests.conftest import SUBSCRIPTION_ID
 from tests.providers.conftest import hub_inputs

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import Transport
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import ConflictError
 from iothub_provider.resources.consumer_group import same_stack
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider import IotHubProvider
 from iothub_provider.client import runtime
 from iothub_provider.client.api import HubRef, IotHubApi
@@ -14,8 +16,6 @@ from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.runtime import Seams
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import Transport
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import (
     AuthenticationError,
     HubOwnershipError,

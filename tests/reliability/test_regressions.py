@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import requests
 
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.retry import RetryPolicy
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import Transport
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.server import EmulatorServer
 from iothub_provider.errors import TransportError
 from reliability.crashes import free_port
 from reliability.lab import PROJECT, DeclaredStack, HubSpec, provider_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from iothub_provider.emulator.backend import Backend, Call, HubRef, Reply
+from iothub_emulator.backend import Backend, Call, HubRef, Reply
 
 
 @dataclass

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from iothub_provider.emulator import errors, etags, ids, keys, operations, rendering, secrets, validation
-from iothub_provider.emulator.consumer_groups import DEFAULT_CONSUMER_GROUP
-from iothub_provider.emulator.core import BackendCore
-from iothub_provider.emulator.errors import BadRequest, Conflict
-from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply
+from iothub_emulator import errors, etags, ids, keys, operations, rendering, secrets, validation
+from iothub_emulator.consumer_groups import DEFAULT_CONSUMER_GROUP
+from iothub_emulator.core import BackendCore
+from iothub_emulator.errors import BadRequest, Conflict
+from iothub_emulator.wire import NO_BODY, Call, HubRef, Reply
 
 
 class HubRules(BackendCore):

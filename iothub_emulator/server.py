@@ -20,10 +20,10 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from iothub_provider.emulator.app import TRANSPORT_EXTENSION, EmulatorApp
-from iothub_provider.emulator.control import EmulatorControl
-from iothub_provider.emulator.settings import Settings
-from iothub_provider.emulator.store import Store
+from iothub_emulator.app import TRANSPORT_EXTENSION, EmulatorApp
+from iothub_emulator.control import EmulatorControl
+from iothub_emulator.settings import Settings
+from iothub_emulator.store import Store
 
 
 class TransportExposingProtocol(H11Protocol):

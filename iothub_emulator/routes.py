@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from iothub_provider.emulator import handlers
-from iothub_provider.emulator.handlers import Handler
+from iothub_emulator import handlers
+from iothub_emulator.handlers import Handler
 
 _SEG = r"[^/]+"
 SUB = rf"/subscriptions/(?P<sub>{_SEG})"

@@ -7,9 +7,9 @@ import copy
 from typing import Any
 from urllib.parse import quote
 
-from iothub_provider.emulator import api_versions, etags, ids, secrets, validation
-from iothub_provider.emulator.api_versions import DEFAULT_API_VERSION
-from iothub_provider.emulator.wire import Call, Reply
+from iothub_emulator import api_versions, etags, ids, secrets, validation
+from iothub_emulator.api_versions import DEFAULT_API_VERSION
+from iothub_emulator.wire import Call, Reply
 
 HUB_COLUMNS = (
     "name_key, sub_key, rg_key, subscription, resource_group, name, doc, etag, state, provisioning_state, "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from iothub_provider.emulator import errors, ids, validation
-from iothub_provider.emulator.core import BackendCore
-from iothub_provider.emulator.errors import BadRequest, NotFound
-from iothub_provider.emulator.wire import Call, HubRef, Reply
+from iothub_emulator import errors, ids, validation
+from iothub_emulator.core import BackendCore
+from iothub_emulator.errors import BadRequest, NotFound
+from iothub_emulator.wire import Call, HubRef, Reply
 
 _MESSAGES_PER_UNIT = {
     "F1": 8000,

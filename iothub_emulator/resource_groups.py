@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from iothub_provider.emulator import ids, operations, rendering
-from iothub_provider.emulator.core import BackendCore
-from iothub_provider.emulator.errors import ArmError
-from iothub_provider.emulator.wire import NO_BODY, Call, Reply
+from iothub_emulator import ids, operations, rendering
+from iothub_emulator.core import BackendCore
+from iothub_emulator.errors import ArmError
+from iothub_emulator.wire import NO_BODY, Call, Reply
 
 
 class ResourceGroupRules(BackendCore):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from iothub_provider.emulator.errors import ApiVersionError
+from iothub_emulator.errors import ApiVersionError
 
 # Microsoft.Devices/IotHubs versions (spec folders, azure-mgmt-iothub, azurerm, azure-native, az CLI).
 IOTHUB_API_VERSIONS: tuple[str, ...] = (

@@ -25,11 +25,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from iothub_provider.emulator.backend import Backend, Reply
-from iothub_provider.emulator.errors import ArmError
-from iothub_provider.emulator.faults import Faults
-from iothub_provider.emulator.request_log import RequestLog
-from iothub_provider.emulator.settings import Settings
+from iothub_emulator.backend import Backend, Reply
+from iothub_emulator.errors import ArmError
+from iothub_emulator.faults import Faults
+from iothub_emulator.request_log import RequestLog
+from iothub_emulator.settings import Settings
 
 PREFIX = "/_emulator"
 

@@ -11,8 +11,8 @@ import re
 import uuid
 from typing import Any
 
-from iothub_provider.emulator import api_versions, errors, ids
-from iothub_provider.emulator.errors import ArmError, BadRequest
+from iothub_emulator import api_versions, errors, ids
+from iothub_emulator.errors import ArmError, BadRequest
 
 HUB_NAME = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$")
 CONSUMER_GROUP_NAME = re.compile(r"^[A-Za-z0-9\-._]{1,50}$")

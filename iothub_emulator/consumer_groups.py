@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from iothub_provider.emulator import errors, ids, rendering, validation
-from iothub_provider.emulator.core import BackendCore
-from iothub_provider.emulator.errors import BadRequest, NotFound
-from iothub_provider.emulator.store import Tx
-from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply
+from iothub_emulator import errors, ids, rendering, validation
+from iothub_emulator.core import BackendCore
+from iothub_emulator.errors import BadRequest, NotFound
+from iothub_emulator.store import Tx
+from iothub_emulator.wire import NO_BODY, Call, HubRef, Reply
 
 MAX_CONSUMER_GROUPS = 20
 DEFAULT_CONSUMER_GROUP = "$Default"

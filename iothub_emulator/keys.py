@@ -6,7 +6,7 @@ import base64
 import secrets
 from typing import Any
 
-from iothub_provider.emulator.errors import INVALID_AUTHORIZATION_POLICY, BadRequest
+from iothub_emulator.errors import INVALID_AUTHORIZATION_POLICY, BadRequest
 
 RIGHTS_ORDER = ("RegistryRead", "RegistryWrite", "ServiceConnect", "DeviceConnect")
 

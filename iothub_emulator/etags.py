@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import struct
 
-from iothub_provider.emulator.errors import PreconditionFailed
+from iothub_emulator.errors import PreconditionFailed
 
 
 def encode(counter: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from iothub_provider.emulator.errors import AuthenticationError
+from iothub_emulator.errors import AuthenticationError
 
 _CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
 

@@ -20,9 +20,9 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from iothub_provider.emulator import api_versions, auth, control_api, etags, handlers, ids, routes
-from iothub_provider.emulator.backend import NO_BODY, Backend, Call, Reply
-from iothub_provider.emulator.errors import (
+from iothub_emulator import api_versions, auth, control_api, etags, handlers, ids, routes
+from iothub_emulator.backend import NO_BODY, Backend, Call, Reply
+from iothub_emulator.errors import (
     INTERNAL_ERROR,
     NOT_ACTIVE,
     ArmError,
@@ -31,14 +31,14 @@ from iothub_provider.emulator.errors import (
     ResourceNotFound,
     Throttled,
 )
-from iothub_provider.emulator.faults import FRONT_DOOR_KINDS, FaultRule, Faults
-from iothub_provider.emulator.handlers import Ctx
-from iothub_provider.emulator.request_log import RequestLog
-from iothub_provider.emulator.settings import Settings
-from iothub_provider.emulator.store import Store
+from iothub_emulator.faults import FRONT_DOOR_KINDS, FaultRule, Faults
+from iothub_emulator.handlers import Ctx
+from iothub_emulator.request_log import RequestLog
+from iothub_emulator.settings import Settings
+from iothub_emulator.store import Store
 
 TRANSPORT_EXTENSION = "iothub_emulator.transport"
-log = logging.getLogger("iothub_provider.emulator")
+log = logging.getLogger("iothub_emulator")
 
 _COMMON_HEADERS = {
     "Cache-Control": "no-cache",

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from iothub_provider.emulator import errors, ids, operations, rendering
-from iothub_provider.emulator.errors import ArmError
-from iothub_provider.emulator.faults import Faults
-from iothub_provider.emulator.settings import Settings
-from iothub_provider.emulator.store import Store, Tx
-from iothub_provider.emulator.wire import Call, HubRef, Reply
+from iothub_emulator import errors, ids, operations, rendering
+from iothub_emulator.errors import ArmError
+from iothub_emulator.faults import Faults
+from iothub_emulator.settings import Settings
+from iothub_emulator.store import Store, Tx
+from iothub_emulator.wire import Call, HubRef, Reply
 
 
 class BackendCore:

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from iothub_provider.emulator.settings import Settings
-from iothub_provider.emulator.store import Tx
+from iothub_emulator.settings import Settings
+from iothub_emulator.store import Tx
 
 RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
 HUB_CREATE, HUB_UPDATE, HUB_DELETE, RG_DELETE = "hub_create", "hub_update", "hub_delete", "rg_delete"

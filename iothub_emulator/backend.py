@@ -13,11 +13,11 @@ validation rules) and writes. Handlers only translate HTTP to these calls and ``
 
 from __future__ import annotations
 
-from iothub_provider.emulator.consumer_groups import ConsumerGroupRules
-from iothub_provider.emulator.hub_children import HubChildRules
-from iothub_provider.emulator.hubs import HubRules
-from iothub_provider.emulator.resource_groups import ResourceGroupRules
-from iothub_provider.emulator.wire import NO_BODY, Call, HubRef, Reply
+from iothub_emulator.consumer_groups import ConsumerGroupRules
+from iothub_emulator.hub_children import HubChildRules
+from iothub_emulator.hubs import HubRules
+from iothub_emulator.resource_groups import ResourceGroupRules
+from iothub_emulator.wire import NO_BODY, Call, HubRef, Reply
 
 __all__ = ["NO_BODY", "Backend", "Call", "HubRef", "Reply"]
 
