@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from iothub_emulator import api_versions, auth, control_api, etags, handlers, ids, routes
 from iothub_emulator.backend import NO_BODY, Backend, Call, Reply
+from iothub_emulator.clock import Clock
 from iothub_emulator.errors import (
     INTERNAL_ERROR,
     NOT_ACTIVE,
@@ -193,19 +194,27 @@ class EmulatorApp:
         token: str,
         settings: Settings | None = None,
         faults: list[dict[str, Any]] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.token = token
+        self.clock = clock or Clock()
         self.settings = settings or Settings()
         self.settings.validate()
         self.faults = Faults()
         self.log = RequestLog()
         self.store = store
-        self.backend = Backend(store, self.settings, self.faults)
+        self.backend = Backend(store, self.settings, self.faults, self.clock)
         startup_faults = list(faults or [])
         for rule in startup_faults:
             self.faults.add(rule)
         self.control = control_api.ControlState(
-            self.backend, self.settings, self.settings.copy(), self.faults, self.log, startup_faults
+            self.backend,
+            self.settings,
+            self.settings.copy(),
+            self.faults,
+            self.log,
+            self.clock,
+            startup_faults,
         )
         self.backend.settle_now()
 
@@ -247,10 +256,12 @@ class EmulatorApp:
                 return
             raise
         except EmulatorError as error:
-            reply = Reply(error.status, error.body(), error.headers)
+            reply = Reply(error.status, error.body(self.clock.now()), error.headers)
         except Exception:  # the emulator's own bug: answer like the RP's internal error, keep serving
             log.exception("unhandled error for %s %s", incoming.method, path)
-            reply = Reply(500, IotHubError("Internal Error", code=INTERNAL_ERROR, status=500).body())
+            reply = Reply(
+                500, IotHubError("Internal Error", code=INTERNAL_ERROR, status=500).body(self.clock.now())
+            )
         await self._send(send, incoming, reply, request_id)
         if not is_control:
             self._record(incoming, path, body, reply.status, request_id)

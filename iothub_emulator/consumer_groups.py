@@ -54,7 +54,7 @@ class ConsumerGroupRules(BackendCore):
                     "hub_key": hub["name_key"],
                     "name_key": ids.key(name),
                     "name": name,
-                    "created": ids.rfc1123(),
+                    "created": ids.rfc1123(self.clock.now()),
                     "etag": tx.next_counter("etag"),
                     "seq": tx.next_counter("seq"),
                 }

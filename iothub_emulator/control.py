@@ -108,6 +108,22 @@ class EmulatorControl:
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
 
+    def clock(self) -> dict[str, Any]:
+        """The emulator's time: ``{"now": epoch seconds, "frozen": bool, "offset": seconds}``."""
+        result: dict[str, Any] = self._call("GET", "/clock")
+        return result
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move the emulator's time forward: ``seconds``-mode operations due by then finish at the next
+        request, as if that much time had passed."""
+        result: dict[str, Any] = self._call("POST", "/clock/advance", {"seconds": seconds})
+        return result
+
+    def freeze_clock(self, frozen: bool = True) -> dict[str, Any]:
+        """Stop (or, with ``False``, restart) the emulator's time; ``advance_clock`` still moves it."""
+        result: dict[str, Any] = self._call("PUT", "/clock", {"frozen": frozen})
+        return result
+
     def stored_hub(self, name: str) -> dict[str, Any]:
         """The hub as the emulator holds it, connection-string secrets in clear (reads mask them): for
         checking that a client never wrote a masked value over a real key."""

@@ -16,6 +16,9 @@ DELETE /_emulator/faults/{id}                remove one rule (404 if unknown)
 GET    /_emulator/requests                   {"value": [{method, path, query, headers, body, status,
                                               request_id}]} oldest first (control calls not logged)
 DELETE /_emulator/requests                   empty the log
+GET    /_emulator/clock                      {"now": epoch seconds, "frozen", "offset"} (see clock.py)
+POST   /_emulator/clock/advance              {"seconds": N >= 0}: move the emulator's time forward
+PUT    /_emulator/clock                      {"frozen": true|false}: stop or restart its time
 GET    /_emulator/hubs/{name}                 the hub as stored: {"subscription", "resource_group", "name",
                                               "state", "document"} with secrets in clear (404 if absent)
 """
@@ -26,6 +29,7 @@ import dataclasses
 from typing import Any
 
 from iothub_emulator.backend import Backend, Reply
+from iothub_emulator.clock import Clock
 from iothub_emulator.errors import ArmError
 from iothub_emulator.faults import Faults
 from iothub_emulator.request_log import RequestLog
@@ -41,6 +45,7 @@ class ControlState:
     defaults: Settings
     faults: Faults
     log: RequestLog
+    clock: Clock
     startup_faults: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
@@ -77,6 +82,24 @@ def _provisioning(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _clock(state: ControlState, method: str, sub: str, body: Any) -> Reply:
+    if sub == "/clock" and method == "GET":
+        return Reply(200, state.clock.describe())
+    if sub == "/clock/advance" and method == "POST":
+        seconds = _object(body).get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise _bad("'seconds' must be a number >= 0")
+        state.clock.advance(seconds)
+        return Reply(200, state.clock.describe())
+    if sub == "/clock" and method == "PUT":
+        frozen = _object(body).get("frozen")
+        if not isinstance(frozen, bool):
+            raise _bad("'frozen' must be true or false")
+        state.clock.freeze() if frozen else state.clock.thaw()
+        return Reply(200, state.clock.describe())
+    raise ArmError(f"No control endpoint {method} /_emulator{sub}", code="NotFound", status=404)
+
+
 def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
     sub = path[len(PREFIX) :].rstrip("/").lower()
     if sub == "/health" and method == "GET":
@@ -87,6 +110,7 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
         for spec in state.startup_faults:
             state.faults.add(spec)
         state.log.clear()
+        state.clock.reset()
         for f in dataclasses.fields(Settings):
             setattr(state.settings, f.name, getattr(state.defaults, f.name))
         return Reply(200, {"status": "reset"})
@@ -140,6 +164,8 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
         if method == "DELETE":
             state.log.clear()
             return Reply(200, {"status": "cleared"})
+    if sub.startswith("/clock"):
+        return _clock(state, method, sub, body)
     if sub.startswith("/hubs/") and method == "GET":
         return state.backend.stored_hub(path.rstrip("/").rsplit("/", 1)[1])
     raise ArmError(f"No control endpoint {method} {path}", code="NotFound", status=404)

@@ -6,12 +6,12 @@ finished before anyone looks at the state it changes, also right after a restart
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from iothub_emulator import errors, ids, operations, rendering
+from iothub_emulator.clock import Clock
 from iothub_emulator.errors import ArmError
 from iothub_emulator.faults import Faults
 from iothub_emulator.settings import Settings
@@ -20,14 +20,15 @@ from iothub_emulator.wire import Call, HubRef, Reply
 
 
 class BackendCore:
-    def __init__(self, store: Store, settings: Settings, faults: Faults) -> None:
+    def __init__(self, store: Store, settings: Settings, faults: Faults, clock: Clock) -> None:
         self.store = store
         self.settings = settings
         self.faults = faults
+        self.clock = clock
 
     def settle(self, tx: Tx) -> None:
         """Finish every async operation that is due (time passed, polls seen, or immediate)."""
-        for op in operations.due(tx, time.time()):
+        for op in operations.due(tx, self.clock.now()):
             self._finish(tx, op)
 
     def settle_now(self) -> None:
@@ -39,7 +40,7 @@ class BackendCore:
         """The transaction of a request that only reads: a plain read when no async operation is due,
         else a write transaction that finishes the due ones first (a read never sees them unfinished)."""
         with self.store.reading() as tx:
-            if not operations.due(tx, time.time()):
+            if not operations.due(tx, self.clock.now()):
                 yield tx
                 return
         with self.store.transaction() as tx:
@@ -137,7 +138,7 @@ class BackendCore:
 
     def _count_poll(self, tx: Tx, op: dict[str, Any]) -> None:
         """One look at a running operation: finish it when due, else count the look (``polls`` mode)."""
-        if operations.is_due(op, time.time()):
+        if operations.is_due(op, self.clock.now()):
             self._finish(tx, op)
         elif op["mode"] == "polls":
             tx.update("operations", {"id": op["id"]}, {"polls_seen": op["polls_seen"] + 1})
@@ -195,4 +196,6 @@ class BackendCore:
             return None
         code = int(rule.code) if rule.code is not None else 400123
         message = rule.message or "The async operation failed"
-        return errors.IotHubError(message, code=code, status=rule.status or code // 1000).body()
+        return errors.IotHubError(message, code=code, status=rule.status or code // 1000).body(
+            self.clock.now()
+        )

@@ -23,6 +23,7 @@ section of README.md); the other numeric codes are the emulator's own, chosen in
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -51,7 +52,8 @@ class EmulatorError(Exception):
     def default_code(self) -> str | int:
         return self.status * 1000
 
-    def body(self) -> dict[str, Any]:
+    def body(self, now: float | None = None) -> dict[str, Any]:
+        """The wire body; ``now`` (the emulator's clock) stamps the IoT Hub message."""
         raise NotImplementedError
 
 
@@ -61,7 +63,7 @@ class ArmError(EmulatorError):
     def default_code(self) -> str | int:
         return HTTPStatus(self.status).phrase.replace(" ", "")
 
-    def body(self) -> dict[str, Any]:
+    def body(self, now: float | None = None) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message}}
 
 
@@ -97,9 +99,10 @@ class Throttled(ArmError):
     status = 429
 
 
-def iothub_message(message: str, code: int) -> str:
+def iothub_message(message: str, code: int, now: float | None = None) -> str:
     """The production suffix: correlation id, timestamp and ``errorcode: IHxxxxxx``."""
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    moment = datetime.datetime.fromtimestamp(now if now is not None else time.time(), datetime.timezone.utc)
+    stamp = moment.strftime("%Y-%m-%d %H:%M:%SZ")
     text = message if message.endswith(".") else message + "."
     return (
         f"{text} If you contact a support representative please include this correlation identifier: "
@@ -110,12 +113,12 @@ def iothub_message(message: str, code: int) -> str:
 class IotHubError(EmulatorError):
     """IoT Hub RP ErrorDetails: un-enveloped, numeric code, reason phrase as httpStatusCode."""
 
-    def body(self) -> dict[str, Any]:
+    def body(self, now: float | None = None) -> dict[str, Any]:
         code = int(self.code)
         return {
             "code": code,
             "httpStatusCode": HTTPStatus(self.status).phrase.replace(" ", ""),
-            "message": iothub_message(self.message, code),
+            "message": iothub_message(self.message, code, now),
         }
 
 

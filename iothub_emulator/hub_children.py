@@ -105,11 +105,11 @@ class HubChildRules(BackendCore):
                 )
             self._require_active(hub)
             job_id = str(uuid.uuid4())
-            started = ids.rfc1123()
+            started = ids.rfc1123(self.clock.now())
             done = {
                 "jobId": job_id,
                 "startTimeUtc": started,
-                "endTimeUtc": ids.rfc1123(),
+                "endTimeUtc": started,
                 "type": job_type,
                 "status": "completed",
             }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from iothub_emulator import errors, etags, ids, keys, operations, rendering, secrets, validation
@@ -67,6 +66,7 @@ class HubRules(BackendCore):
             group = self._resource_group(tx, ref.subscription, ref.resource_group)
             if group["state"] == "Deleting":
                 raise self._rg_being_deleted(ref.resource_group)
+            now = self.clock.now()
             validation.check_hub_name(ref.name)
             doc, requested_policies = validation.normalise_hub(call.body)
             taken = tx.one("SELECT * FROM hubs WHERE name_key = ?", ids.key(ref.name))
@@ -92,7 +92,7 @@ class HubRules(BackendCore):
                         code=errors.FREE_HUB_LIMIT,
                     )
             validation.stamp_root_certificate(
-                doc["properties"], existing["doc"]["properties"] if existing else None, ids.iso_now()
+                doc["properties"], existing["doc"]["properties"] if existing else None, ids.iso(now)
             )
             policies = (
                 keys.merge_policies(requested_policies, existing["keys"] if existing else None)
@@ -116,7 +116,7 @@ class HubRules(BackendCore):
                     "etag": tx.next_counter("etag"),
                     "state": "Activating",
                     "provisioning_state": "Activating",
-                    "created_at": ids.iso_now(),
+                    "created_at": ids.iso(now),
                     "endpoint": ids.event_hub_endpoint(ref.name),
                     "previous": None,
                     "seq": tx.next_counter("seq"),
@@ -128,7 +128,7 @@ class HubRules(BackendCore):
                         "hub_key": row["name_key"],
                         "name_key": ids.key(DEFAULT_CONSUMER_GROUP),
                         "name": DEFAULT_CONSUMER_GROUP,
-                        "created": ids.rfc1123(),
+                        "created": ids.rfc1123(now),
                         "etag": tx.next_counter("etag"),
                         "seq": 0,
                     },
@@ -160,10 +160,11 @@ class HubRules(BackendCore):
                 subscription=ref.subscription,
                 region=region,
                 settings=self.settings,
+                now=self.clock.now(),
                 hub_key=ids.key(ref.name),
                 failure=failure,
             )
-            if operations.is_due(op, time.time()):
+            if operations.is_due(op, self.clock.now()):
                 self._finish(tx, op)
         self.faults.arm_get_404("PUT", call.path)
         headers = {
@@ -210,10 +211,11 @@ class HubRules(BackendCore):
                 subscription=ref.subscription,
                 region=hub["doc"]["location"],
                 settings=self.settings,
+                now=self.clock.now(),
                 hub_key=hub["name_key"],
                 failure=failure,
             )
-            if operations.is_due(op, time.time()):
+            if operations.is_due(op, self.clock.now()):
                 self._finish(tx, op)
         headers = {
             "Azure-AsyncOperation": operations.hub_status_url(call.base_url, op, call.api_version, True),

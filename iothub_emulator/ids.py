@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import time
+import uuid
 from datetime import datetime, timezone
 
 HUB_TYPE = "Microsoft.Devices/IotHubs"
@@ -86,15 +86,18 @@ def consumer_group_id(hub: str, endpoint: str, name: str) -> str:
 
 
 def event_hub_endpoint(name: str) -> str:
-    """``sb://iothub-ns-<first 10 chars>-<8 digits>-<10 hex>.servicebus.windows.net/``, stable per name."""
-    digest = hashlib.sha256(f"{name.lower()}:{time.time_ns()}".encode()).hexdigest()
+    """``sb://iothub-ns-<first 10 chars>-<8 digits>-<10 hex>.servicebus.windows.net/``: drawn at random
+    when the hub is created and stored with it, so it stays the same for the hub's lifetime."""
+    digest = hashlib.sha256(f"{name.lower()}:{uuid.uuid4()}".encode()).hexdigest()
     digits = str(int(digest[:12], 16))[-8:].rjust(8, "0")
     return f"sb://iothub-ns-{name.lower()[:10]}-{digits}-{digest[12:22]}.servicebus.windows.net/"
 
 
-def rfc1123(moment: float | None = None) -> str:
-    return email.utils.formatdate(moment if moment is not None else time.time(), usegmt=True)
+def rfc1123(moment: float) -> str:
+    """``Wed, 02 Dec 2026 07:00:00 GMT`` (consumer groups' ``created``, job times)."""
+    return email.utils.formatdate(moment, usegmt=True)
 
 
-def iso_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def iso(moment: float) -> str:
+    """``2026-12-02T07:00:00.000Z`` (a hub's creation time, certificate stamps)."""
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

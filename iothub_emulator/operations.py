@@ -9,7 +9,6 @@ provisioningState polling), or a write to the hub refused with 409002 because th
 from __future__ import annotations
 
 import base64
-import time
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -34,12 +33,12 @@ def create(
     subscription: str,
     region: str,
     settings: Settings,
+    now: float,
     hub_key: str | None = None,
     sub_key: str | None = None,
     rg_key: str | None = None,
     failure: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    now = time.time()
     mode = settings.provisioning_mode
     value = settings.provisioning_value
     if mode != "immediate" and value <= 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from iothub_emulator import ids, operations, rendering
@@ -93,6 +92,7 @@ class ResourceGroupRules(BackendCore):
                     subscription=subscription,
                     region=row["location"],
                     settings=self.settings,
+                    now=self.clock.now(),
                     sub_key=row["sub_key"],
                     rg_key=row["rg_key"],
                 )
@@ -101,7 +101,7 @@ class ResourceGroupRules(BackendCore):
             headers = {"Location": operations.resource_group_status_url(call.base_url, op, call.api_version)}
             if self.settings.retry_after:
                 headers["Retry-After"] = str(self.settings.retry_after)
-            if operations.is_due(op, time.time()):
+            if operations.is_due(op, self.clock.now()):
                 self._finish(tx, op)
         return Reply(202, NO_BODY, headers)
 

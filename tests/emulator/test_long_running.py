@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from iothub_emulator.control import EmulatorControl
@@ -87,12 +85,52 @@ def test_writes_refused_with_409002_count_as_polls(
 
 
 def test_progression_after_seconds(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
-    control.set_provisioning("seconds", 0.3)
+    control.set_provisioning("seconds", 300)
     aao = arm.create_hub("timed-hub").headers["Azure-AsyncOperation"]
+    control.advance_clock(299)
     assert arm.call("GET", aao, api_version=None).json() == {"status": "Running"}
-    time.sleep(0.4)
+    assert arm.get_hub("timed-hub")["properties"]["state"] == "Activating"
+    control.advance_clock(1)
     assert arm.get_hub("timed-hub")["properties"]["state"] == "Active"
     assert arm.call("GET", aao, api_version=None).json() == {"status": "Succeeded"}
+
+
+def test_a_frozen_clock_stamps_what_is_created_and_only_advancing_it_ends_operations(
+    arm: Arm, resource_group: str, control: EmulatorControl
+) -> None:
+    control.freeze_clock()
+    control.advance_clock(4_102_444_800 - control.clock()["now"])  # to 2100-01-01T00:00:00Z
+    control.set_provisioning("seconds", 60)
+    aao = arm.create_hub("stamped-hub").headers["Azure-AsyncOperation"]
+    assert arm.call("GET", aao, api_version=None).json() == {"status": "Running"}
+    control.advance_clock(60)
+    assert arm.call("GET", aao, api_version=None).json() == {"status": "Succeeded"}
+    group = arm.call(
+        "PUT",
+        hub_path("stamped-hub") + "/eventHubEndpoints/events/ConsumerGroups/cg1",
+        json={"properties": {"name": "cg1"}},
+    )
+    assert group.json()["properties"]["created"] == "Fri, 01 Jan 2100 00:01:00 GMT"
+    assert arm.get_hub("stamped-hub")["properties"]["state"] == "Active"
+    control.reset()
+    assert control.clock()["frozen"] is False and control.clock()["offset"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/clock/advance", {"seconds": -1}),
+        ("POST", "/clock/advance", {"seconds": True}),
+        ("PUT", "/clock", {"frozen": "yes"}),
+    ],
+)
+def test_the_clock_refuses_to_run_backwards_or_take_bad_values(
+    arm: Arm, control: EmulatorControl, method: str, path: str, body: dict[str, object]
+) -> None:
+    before = control.clock()["offset"]
+    response = arm.call(method, "/_emulator" + path, api_version=None, json=body)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "InvalidControlRequest"
+    assert control.clock()["offset"] == before
 
 
 def test_writes_while_not_active_get_409002(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
