@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from iothub_emulator import api_versions, auth, control_api, etags, handlers, ids, routes
-from iothub_emulator.backend import NO_BODY, Backend, Call, Reply
+from iothub_emulator import api_versions, auth, control_api, etags, ids, routes
+from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
 from iothub_emulator.errors import (
     INTERNAL_ERROR,
@@ -37,6 +37,7 @@ from iothub_emulator.handlers import Ctx
 from iothub_emulator.request_log import RequestLog
 from iothub_emulator.settings import Settings
 from iothub_emulator.store import Store
+from iothub_emulator.wire import NO_BODY, Call, Reply
 
 TRANSPORT_EXTENSION = "iothub_emulator.transport"
 log = logging.getLogger("iothub_emulator")
@@ -203,7 +204,7 @@ class EmulatorApp:
         self.faults = Faults()
         self.log = RequestLog()
         self.store = store
-        self.backend = Backend(store, self.settings, self.faults, self.clock)
+        self.backend = Backend(store, self.settings, self.clock)
         startup_faults = list(faults or [])
         for rule in startup_faults:
             self.faults.add(rule)
@@ -216,7 +217,7 @@ class EmulatorApp:
             self.clock,
             startup_faults,
         )
-        self.backend.settle_now()
+        self.backend.operations.settle_now()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -339,7 +340,7 @@ class EmulatorApp:
             _check_media_type(incoming.headers.get("content-type"))
         if body_error is not None:  # ARM checks the api-version before the RP reads the body
             raise body_error
-        if route.handler is handlers.get_hub and self.faults.consume_get_404(path):
+        if route.answers_get_404 and self.faults.consume_get_404(path):
             raise ResourceNotFound(ids.HUB_TYPE, params["hub"], params["rg"])
         skip = query.get("$skipToken") or query.get("$skiptoken") or "0"
         call = Call(
@@ -355,7 +356,7 @@ class EmulatorApp:
         )
         # Handlers run on the event loop: the store serialises every request on one SQLite connection
         # anyway, and a hop to a worker thread and back cost about 30% of the emulator's CPU.
-        return route.handler(Ctx(self.backend, call, params))
+        return route.handler(Ctx(self.backend, self.settings, self.faults, self.clock, route, call, params))
 
     async def _front_door_faults(self, method: str, path: str) -> None:
         fired = self.faults.take(method, path, FRONT_DOOR_KINDS)

@@ -28,12 +28,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from iothub_emulator.backend import Backend, Reply
+from iothub_emulator import rendering
+from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
-from iothub_emulator.errors import ArmError
+from iothub_emulator.errors import ArmError, ControlNotFound
 from iothub_emulator.faults import Faults
 from iothub_emulator.request_log import RequestLog
 from iothub_emulator.settings import Settings
+from iothub_emulator.wire import Reply
 
 PREFIX = "/_emulator"
 
@@ -97,7 +99,24 @@ def _clock(state: ControlState, method: str, sub: str, body: Any) -> Reply:
             raise _bad("'frozen' must be true or false")
         state.clock.freeze() if frozen else state.clock.thaw()
         return Reply(200, state.clock.describe())
-    raise ArmError(f"No control endpoint {method} /_emulator{sub}", code="NotFound", status=404)
+    raise ControlNotFound(f"No control endpoint {method} /_emulator{sub}")
+
+
+def _stored_hub(state: ControlState, name: str) -> Reply:
+    """The hub as stored, secrets in clear (never an ARM answer)."""
+    row = state.backend.hubs.stored(name)
+    if row is None:
+        raise ControlNotFound(f"No hub named '{name}'")
+    return Reply(
+        200,
+        {
+            "subscription": row["subscription"],
+            "resource_group": row["resource_group"],
+            "name": row["name"],
+            "state": row["state"],
+            "document": row["doc"],
+        },
+    )
 
 
 def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
@@ -119,11 +138,12 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
         for name in ("subscription_id", "name", "location"):
             if not isinstance(spec.get(name), str) or not spec[name]:
                 raise _bad(f"'{name}' is required")
-        return state.backend.put_resource_group(
+        row, created = state.backend.resource_groups.put(
             spec["subscription_id"],
             spec["name"],
             {"location": spec["location"], "tags": spec.get("tags") or {}},
         )
+        return Reply(201 if created else 200, rendering.resource_group(row))
     if sub == "/provisioning":
         if method == "GET":
             return Reply(200, _provisioning(state.settings))
@@ -157,7 +177,7 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
     if sub.startswith("/faults/") and method == "DELETE":
         if state.faults.remove(path.rstrip("/").rsplit("/", 1)[1]):
             return Reply(200, {"status": "removed"})
-        raise ArmError("No such fault rule", code="FaultRuleNotFound", status=404)
+        raise ControlNotFound("No such fault rule", code="FaultRuleNotFound")
     if sub == "/requests":
         if method == "GET":
             return Reply(200, {"value": state.log.entries()})
@@ -167,5 +187,5 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
     if sub.startswith("/clock"):
         return _clock(state, method, sub, body)
     if sub.startswith("/hubs/") and method == "GET":
-        return state.backend.stored_hub(path.rstrip("/").rsplit("/", 1)[1])
-    raise ArmError(f"No control endpoint {method} {path}", code="NotFound", status=404)
+        return _stored_hub(state, path.rstrip("/").rsplit("/", 1)[1])
+    raise ControlNotFound(f"No control endpoint {method} {path}")

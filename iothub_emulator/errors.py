@@ -9,11 +9,17 @@ Two wire shapes exist in production and both are emulated:
     |   +-- ResourceGroupNotFound 404 the resource group in the path does not exist
     |   +-- ResourceNotFound      404 the hub (or operation) in the path does not exist
     |   +-- Throttled             429 SubscriptionRequestsThrottled, with Retry-After
+    |   +-- InvalidRequestContent 400 a body the operation cannot use
+    |   +-- OperationNotFound     404 a status URL of an unknown operation
+    |   +-- ResourceGroupBeingDeleted, InvalidResourceGroupLocation   409 resource-group conflicts
+    |   +-- LocationNotAvailable  400 a region without IoT Hub
+    |   +-- ControlNotFound       404 of the control API
     +-- IotHubError               IoT Hub RP ``ErrorDetails``: numeric ``code``, ``IHxxxxxx`` in the message
         +-- BadRequest            400 validation failures (property named in the message)
         +-- NotFound              404 RP-level absences (consumer group, key name, job)
         +-- Conflict              409 name taken / hub not Active (409002)
         +-- PreconditionFailed    412 412001 If-Match / If-None-Match not satisfied
+        +-- InternalError         500 500019
 
 RP codes observed in production traffic: 400016, 400007, 404013, 409002, 412001, 500019 (see the emulator
 section of README.md); the other numeric codes are the emulator's own, chosen in the same
@@ -99,6 +105,72 @@ class Throttled(ArmError):
     status = 429
 
 
+class InvalidRequestContent(ArmError):
+    """400: the body is not what the operation needs (also a body ARM cannot deserialize)."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="InvalidRequestContent")
+
+
+class OperationNotFound(ArmError):
+    """404: a status URL whose operation does not exist (or belongs to another subscription)."""
+
+    status = 404
+
+    def __init__(self, op_id: str) -> None:
+        super().__init__(f"The operation '{op_id}' could not be found.", code="OperationNotFound")
+
+
+class ResourceGroupBeingDeleted(ArmError):
+    """409: a write into a resource group whose deletion is running."""
+
+    status = 409
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The resource group '{name}' is in deprovisioning state and cannot perform this operation.",
+            code="ResourceGroupBeingDeleted",
+        )
+
+
+class InvalidResourceGroupLocation(ArmError):
+    """409: a resource group PUT that would move an existing group to another region."""
+
+    status = 409
+
+    def __init__(self, asked: str, existing: str) -> None:
+        super().__init__(
+            f"Invalid resource group location '{asked}'. The Resource group already exists in location "
+            f"'{existing}'.",
+            code="InvalidResourceGroupLocation",
+        )
+
+
+class LocationNotAvailable(ArmError):
+    """400: a hub in a region where IoT Hub is not offered."""
+
+    status = 400
+
+    def __init__(self, asked: str, supported: str) -> None:
+        super().__init__(
+            f"The provided location '{asked}' is not available for resource type "
+            "'Microsoft.Devices/IotHubs'. "
+            f"List of available regions for the resource type is '{supported}'.",
+            code="LocationNotAvailableForResourceType",
+        )
+
+
+class ControlNotFound(ArmError):
+    """404 from the control API: no such endpoint, fault rule or hub."""
+
+    status = 404
+
+    def __init__(self, message: str, code: str = "NotFound") -> None:
+        super().__init__(message, code=code)
+
+
 def iothub_message(message: str, code: int, now: float | None = None) -> str:
     """The production suffix: correlation id, timestamp and ``errorcode: IHxxxxxx``."""
     moment = datetime.datetime.fromtimestamp(now if now is not None else time.time(), datetime.timezone.utc)
@@ -139,6 +211,15 @@ class PreconditionFailed(IotHubError):
 
     def __init__(self) -> None:
         super().__init__("Either bad ETag was supplied or IotHub description was changed.", code=412001)
+
+
+class InternalError(IotHubError):
+    """500 500019: what the RP answers to a request it fails on (as recorded for some old api-versions)."""
+
+    status = 500
+
+    def __init__(self) -> None:
+        super().__init__("Internal Error", code=500019)
 
 
 def not_active(hub_name: str) -> Conflict:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from iothub_emulator import errors, ids, validation
-from iothub_emulator.core import BackendCore
+from iothub_emulator import core, errors, ids, validation
+from iothub_emulator.core import Env
 from iothub_emulator.errors import BadRequest, NotFound
-from iothub_emulator.wire import Call, HubRef, Reply
+from iothub_emulator.operations import Operations
+from iothub_emulator.wire import HubRef
 
 _MESSAGES_PER_UNIT = {
     "F1": 8000,
@@ -20,38 +22,39 @@ _MESSAGES_PER_UNIT = {
 }
 
 
-class HubChildRules(BackendCore):
-    def list_keys(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
-        return self.page(call, list(hub["keys"]))
+class HubChildren:
+    def __init__(self, env: Env, ops: Operations) -> None:
+        self.clock = env.clock
+        self.ops = ops
 
-    def get_key(self, ref: HubRef, key_name: str) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
+    def _hub(self, ref: HubRef) -> dict[str, Any]:
+        with self.ops.settled_write() as tx:
+            return core.existing_hub(tx, ref)
+
+    def keys(self, ref: HubRef) -> list[dict[str, Any]]:
+        """The hub's shared access policies, keys included."""
+        return list(self._hub(ref)["keys"])
+
+    def key(self, ref: HubRef, key_name: str) -> dict[str, Any]:
+        hub = self._hub(ref)
         for policy in hub["keys"]:
             if policy["keyName"].lower() == key_name.lower():
-                return Reply(200, policy)
+                return dict(policy)
         raise NotFound(
             f"The key name '{key_name}' was not found on IotHub '{hub['name']}'",
             code=errors.KEY_NAME_NOT_FOUND,
         )
 
-    def stats(self, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            self._existing_hub(tx, ref)
-        return Reply(200, {"totalDeviceCount": 0, "enabledDeviceCount": 0, "disabledDeviceCount": 0})
+    def stats(self, ref: HubRef) -> dict[str, int]:
+        """Device counts: the emulator has no device registry, so always none."""
+        self._hub(ref)
+        return {"totalDeviceCount": 0, "enabledDeviceCount": 0, "disabledDeviceCount": 0}
 
-    def skus(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
-        tier = validation.tier_of(hub["doc"]["sku"]["name"])
+    def skus(self, ref: HubRef) -> list[dict[str, Any]]:
+        """The SKUs the hub may move to: within its tier, and Basic may go up to Standard."""
+        tier = validation.tier_of(self._hub(ref)["doc"]["sku"]["name"])
         allowed = {"Free": ("Free",), "Standard": ("Standard",), "Basic": ("Basic", "Standard")}[tier]
-        items = [
+        return [
             {
                 "resourceType": ids.HUB_TYPE,
                 "sku": {"name": name, "tier": sku_tier},
@@ -65,45 +68,38 @@ class HubChildRules(BackendCore):
             for name, sku_tier in validation.SKU_TIERS.items()
             if sku_tier in allowed
         ]
-        return self.page(call, items)
 
-    def quota_metrics(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
-        sku = hub["doc"]["sku"]
-        return self.page(
-            call,
-            [
-                {
-                    "name": "TotalMessages",
-                    "currentValue": 0,
-                    "maxValue": _MESSAGES_PER_UNIT[sku["name"]] * sku["capacity"],
-                },
-                {
-                    "name": "TotalDeviceCount",
-                    "currentValue": 0,
-                    "maxValue": 500 if sku["name"] == "F1" else 1_000_000,
-                },
-            ],
-        )
+    def quota_metrics(self, ref: HubRef) -> list[dict[str, Any]]:
+        sku = self._hub(ref)["doc"]["sku"]
+        return [
+            {
+                "name": "TotalMessages",
+                "currentValue": 0,
+                "maxValue": _MESSAGES_PER_UNIT[sku["name"]] * sku["capacity"],
+            },
+            {
+                "name": "TotalDeviceCount",
+                "currentValue": 0,
+                "maxValue": 500 if sku["name"] == "F1" else 1_000_000,
+            },
+        ]
 
-    def start_job(self, call: Call, ref: HubRef, job_type: str) -> Reply:
+    def start_job(self, ref: HubRef, job_type: str, body: Any) -> dict[str, Any]:
+        """An import or export job; with no devices to move it is completed when it starts."""
         required = (
             ("exportBlobContainerUri", "excludeKeys")
             if job_type == "export"
             else ("inputBlobContainerUri", "outputBlobContainerUri")
         )
-        body = call.body if isinstance(call.body, dict) else {}
-        missing = [name for name in required if body.get(name) in (None, "")]
-        with self._hub_write(ref) as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
+        fields = body if isinstance(body, dict) else {}
+        missing = [name for name in required if fields.get(name) in (None, "")]
+        with self.ops.hub_write(ref) as tx:
+            hub = core.existing_hub(tx, ref)
             if missing:
                 raise BadRequest(
                     f"{', '.join(missing)} is required for {job_type}Devices", code=errors.INVALID_BODY
                 )
-            self._require_active(hub)
+            core.require_active(hub)
             job_id = str(uuid.uuid4())
             started = ids.rfc1123(self.clock.now())
             done = {
@@ -113,26 +109,19 @@ class HubChildRules(BackendCore):
                 "type": job_type,
                 "status": "completed",
             }
-            tx.upsert(
-                "jobs",
-                {"hub_key": hub["name_key"], "job_id": job_id, "doc": done, "seq": tx.next_counter("seq")},
-            )
-        return Reply(200, done)
+            tx.save_job(hub["name_key"], job_id, done)
+        return done
 
-    def list_jobs(self, call: Call, ref: HubRef) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
-            rows = tx.all("SELECT doc FROM jobs WHERE hub_key = ? ORDER BY seq", hub["name_key"])
-        return self.page(call, [row["doc"] for row in rows])
+    def jobs(self, ref: HubRef) -> list[dict[str, Any]]:
+        with self.ops.settled_write() as tx:
+            return tx.jobs(core.existing_hub(tx, ref)["name_key"])
 
-    def get_job(self, ref: HubRef, job_id: str) -> Reply:
-        with self.store.transaction() as tx:
-            self.settle(tx)
-            hub = self._existing_hub(tx, ref)
-            row = tx.one("SELECT doc FROM jobs WHERE hub_key = ? AND job_id = ?", hub["name_key"], job_id)
-        if row is None:
+    def job(self, ref: HubRef, job_id: str) -> dict[str, Any]:
+        with self.ops.settled_write() as tx:
+            hub = core.existing_hub(tx, ref)
+            doc = tx.job(hub["name_key"], job_id)
+        if doc is None:
             raise NotFound(
                 f"Job '{job_id}' was not found on IotHub '{hub['name']}'", code=errors.JOB_NOT_FOUND
             )
-        return Reply(200, row["doc"])
+        return doc

@@ -1,20 +1,28 @@
-"""Async operations: rows in SQLite, their URLs and when they are done.
+"""Async operations: when they are done, what finishing one does, and their status URLs.
 
 A hub PUT or DELETE (and a resource-group DELETE) creates one row. It records how it progresses
-(mode, polls needed, due time in wall-clock seconds) so a restarted emulator finishes it the same way.
+(mode, polls needed, due time on the emulator's clock) so a restarted emulator finishes it the same way.
 A poll is any look a client can take at a hub operation: a GET of its status URL, a GET of the hub (ARM's
 provisioningState polling), or a write to the hub refused with 409002 because the hub is busy.
+
+``Operations.settle`` runs first in every transaction, so an operation whose time (or poll count) has
+come is finished before anyone looks at the state it changes, also right after a restart.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from iothub_emulator import errors, ids
+from iothub_emulator.core import Env
 from iothub_emulator.settings import Settings
 from iothub_emulator.store import Tx
+from iothub_emulator.wire import HubRef
 
 RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
 HUB_CREATE, HUB_UPDATE, HUB_DELETE, RG_DELETE = "hub_create", "hub_update", "hub_delete", "rg_delete"
@@ -59,7 +67,7 @@ def create(
         "failure": failure,
         "created_at": now,
     }
-    tx.upsert("operations", row)
+    tx.save_operation(row)
     return row
 
 
@@ -73,19 +81,8 @@ def is_due(op: dict[str, Any], now: float) -> bool:
     return True
 
 
-def watched_by_polls(tx: Tx, hub_key: str) -> list[dict[str, Any]]:
-    """The hub's running operations that end after a number of polls (a read of the hub counts as one)."""
-    return tx.all(
-        "SELECT * FROM operations WHERE status = ? AND hub_key = ? AND mode = 'polls'", RUNNING, hub_key
-    )
-
-
 def due(tx: Tx, now: float) -> list[dict[str, Any]]:
-    return [
-        op
-        for op in tx.all("SELECT * FROM operations WHERE status = ? ORDER BY created_at", RUNNING)
-        if is_due(op, now)
-    ]
+    return [op for op in tx.running_operations() if is_due(op, now)]
 
 
 def hub_status_url(base_url: str, op: dict[str, Any], api_version: str, asyncinfo: bool) -> str:
@@ -102,3 +99,147 @@ def resource_group_status_url(base_url: str, op: dict[str, Any], api_version: st
         f"{base_url}/subscriptions/{quote(op['subscription'], safe='')}/operationresults/"
         f"{quote(op['id'], safe='')}?api-version={quote(api_version, safe='')}"
     )
+
+
+class Operations:
+    """Starting, watching and finishing async operations; the transactions of hub writes and reads."""
+
+    def __init__(self, env: Env) -> None:
+        self.store = env.store
+        self.settings = env.settings
+        self.clock = env.clock
+
+    def start(
+        self,
+        tx: Tx,
+        kind: str,
+        *,
+        subscription: str,
+        region: str,
+        hub_key: str | None = None,
+        sub_key: str | None = None,
+        rg_key: str | None = None,
+        failure: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A new operation under the current provisioning settings, finished at once when it is due."""
+        op = create(
+            tx,
+            kind,
+            subscription=subscription,
+            region=region,
+            settings=self.settings,
+            now=self.clock.now(),
+            hub_key=hub_key,
+            sub_key=sub_key,
+            rg_key=rg_key,
+            failure=failure,
+        )
+        if is_due(op, self.clock.now()):
+            self.finish(tx, op)
+        return op
+
+    def settle(self, tx: Tx) -> None:
+        """Finish every async operation that is due (time passed, polls seen, or immediate)."""
+        for op in due(tx, self.clock.now()):
+            self.finish(tx, op)
+
+    def settle_now(self) -> None:
+        with self.store.transaction() as tx:
+            self.settle(tx)
+
+    @contextmanager
+    def settled_read(self) -> Iterator[Tx]:
+        """The transaction of a request that only reads: a plain read when no async operation is due,
+        else a write transaction that finishes the due ones first (a read never sees them unfinished)."""
+        with self.store.reading() as tx:
+            if not due(tx, self.clock.now()):
+                yield tx
+                return
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            yield tx
+
+    @contextmanager
+    def settled_write(self) -> Iterator[Tx]:
+        """A write transaction in which every due operation is already finished."""
+        with self.store.transaction() as tx:
+            self.settle(tx)
+            yield tx
+
+    @contextmanager
+    def hub_write(self, ref: HubRef) -> Iterator[Tx]:
+        """The (settled) transaction of a write to a hub or its children. A write refused with 409002 (the
+        hub is busy) is rolled back, then counted as a poll of the hub's operation in a transaction of
+        its own."""
+        try:
+            with self.settled_write() as tx:
+                yield tx
+        except errors.Conflict as refused:
+            if refused.code != errors.NOT_ACTIVE:
+                raise
+            with self.store.transaction() as tx:
+                self.poll_hub(tx, ids.key(ref.name))
+            raise
+
+    def finish(self, tx: Tx, op: dict[str, Any]) -> None:
+        failed = op["failure"] is not None
+        hub = tx.hub(op["hub_key"]) if op["hub_key"] else None
+        kind = op["kind"]
+        if kind == HUB_CREATE and hub is not None:
+            if failed:
+                tx.drop_hub(hub["name_key"])
+            else:
+                self.set_hub_state(tx, hub["name_key"], "Active", "Succeeded")
+        elif kind == HUB_UPDATE and hub is not None:
+            if failed and hub["previous"] is not None:
+                tx.update_hub(hub["name_key"], doc=hub["previous"]["doc"], keys=hub["previous"]["keys"])
+            self.set_hub_state(tx, hub["name_key"], "Active", "Failed" if failed else "Succeeded")
+        elif kind == HUB_DELETE and hub is not None:
+            if failed:
+                self.set_hub_state(tx, hub["name_key"], "Active", "Failed")
+            else:
+                tx.drop_hub(hub["name_key"])
+        elif kind == RG_DELETE:
+            for row in tx.hubs(op["sub_key"], op["rg_key"]):
+                tx.drop_hub(row["name_key"])
+            tx.drop_resource_group(op["sub_key"], op["rg_key"])
+        tx.update_operation(op["id"], status=FAILED if failed else SUCCEEDED)
+
+    @staticmethod
+    def set_hub_state(tx: Tx, name_key: str, state: str, provisioning_state: str) -> None:
+        """A new state (and etag); the document kept for rolling back an update is dropped."""
+        tx.update_hub(
+            name_key,
+            state=state,
+            provisioning_state=provisioning_state,
+            previous=None,
+            etag=tx.next_counter("etag"),
+        )
+
+    def poll(self, tx: Tx, op_id: str, subscription: str) -> dict[str, Any]:
+        """Count one status poll, finishing the operation when it is due; the operation afterwards."""
+        self.settle(tx)
+        op = tx.operation(op_id)
+        if op is None or ids.key(op["subscription"]) != ids.key(subscription):
+            raise errors.OperationNotFound(op_id)
+        if op["status"] == RUNNING:
+            self._count_poll(tx, op)
+            op = tx.operation(op_id) or op
+        return op
+
+    def _count_poll(self, tx: Tx, op: dict[str, Any]) -> None:
+        """One look at a running operation: finish it when due, else count the look (``polls`` mode)."""
+        if is_due(op, self.clock.now()):
+            self.finish(tx, op)
+        elif op["mode"] == "polls":
+            tx.update_operation(op["id"], polls_seen=op["polls_seen"] + 1)
+
+    def watched_by_polls(self, tx: Tx, hub_key: str) -> bool:
+        """Whether the hub has a running operation that ends after a number of polls."""
+        return bool(tx.running_poll_operations(hub_key))
+
+    def poll_hub(self, tx: Tx, hub_key: str) -> None:
+        """Count a look at the hub (a read, or a write refused because it is busy) as one poll of its
+        running operations, as a status poll counts: Azure ends operations whoever watches."""
+        for op in tx.running_poll_operations(hub_key):
+            self._count_poll(tx, op)

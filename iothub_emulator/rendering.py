@@ -11,16 +11,6 @@ from iothub_emulator import api_versions, etags, ids, secrets, validation
 from iothub_emulator.api_versions import DEFAULT_API_VERSION
 from iothub_emulator.wire import Call, Reply
 
-HUB_COLUMNS = (
-    "name_key, sub_key, rg_key, subscription, resource_group, name, doc, etag, state, provisioning_state, "
-    "created_at, endpoint"
-)
-"""The hub columns ``hub`` reads (keys and the previous document are never rendered, so not decoded)."""
-
-CONSUMER_GROUP_HUB_COLUMNS = "name_key, sub_key, rg_key, subscription, resource_group, name, state"
-"""The hub columns ``consumer_group`` and the consumer-group rules read: identity and state, no document."""
-
-
 # Fields whose presence depends on the api-version, as the recordings show them (tests/conformance/data).
 # The first version of each is inferred from the versions recorded with and without it.
 IDENTITY_SINCE = "2021-07-01"

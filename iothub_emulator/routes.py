@@ -21,14 +21,22 @@ IOTHUB = "iothub"  # the Microsoft.Devices api-version list
 
 @dataclass(frozen=True)
 class Route:
+    """A path pattern and method, its handler, and what the front door and fault rules need to know.
+
+    family: which api-version list applies. arms_get_404: a success arms ``get_404_after_put`` rules
+    (the hub PUT). answers_get_404: an armed ``get_404_after_put`` rule answers it with 404 (the hub GET).
+    """
+
     method: str
     pattern: re.Pattern[str]
     handler: Handler
     family: str
+    arms_get_404: bool = False
+    answers_get_404: bool = False
 
 
-def _r(method: str, path: str, handler: Handler, family: str = IOTHUB) -> Route:
-    return Route(method, re.compile(rf"^{path}/?$", re.IGNORECASE), handler, family)
+def _r(method: str, path: str, handler: Handler, family: str = IOTHUB, **flags: bool) -> Route:
+    return Route(method, re.compile(rf"^{path}/?$", re.IGNORECASE), handler, family, **flags)
 
 
 ROUTES: tuple[Route, ...] = (
@@ -45,8 +53,8 @@ ROUTES: tuple[Route, ...] = (
         rf"{SUB}{DEVICES}/locations/(?P<region>{_SEG})/operationResults/(?P<op>{_SEG})",
         handlers.operation_status,
     ),
-    _r("PUT", HUB, handlers.put_hub),
-    _r("GET", HUB, handlers.get_hub),
+    _r("PUT", HUB, handlers.put_hub, arms_get_404=True),
+    _r("GET", HUB, handlers.get_hub, answers_get_404=True),
     _r("PATCH", HUB, handlers.patch_hub),
     _r("DELETE", HUB, handlers.delete_hub),
     _r("POST", rf"{HUB}/listkeys", handlers.list_keys),

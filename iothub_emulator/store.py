@@ -63,23 +63,34 @@ def _encode(value: Any, column: str) -> Any:
     return value
 
 
+HUB_VIEW_COLUMNS = (
+    "name_key, sub_key, rg_key, subscription, resource_group, name, doc, etag, state, provisioning_state, "
+    "created_at, endpoint"
+)
+"""What rendering a hub reads: its keys and previous document are never rendered, so never decoded."""
+HUB_IDENTITY_COLUMNS = "name_key, sub_key, rg_key, subscription, resource_group, name, state"
+"""A hub's identity and state, without its document (what the consumer-group rules need)."""
+
+
 class Tx:
-    """Row access inside one open transaction; rows are plain dicts with JSON columns decoded."""
+    """One open transaction. Every SQL statement the emulator runs is one of its named methods; rows are
+    plain dicts with their JSON columns decoded. Names are matched through their ``*_key`` (lower-case)
+    columns, as ARM matches names case-insensitively."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def one(self, sql: str, *args: Any) -> dict[str, Any] | None:
+    def _one(self, sql: str, *args: Any) -> dict[str, Any] | None:
         row = self._conn.execute(sql, args).fetchone()
         return _decode(row) if row is not None else None
 
-    def all(self, sql: str, *args: Any) -> list[dict[str, Any]]:
+    def _all(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         return [_decode(row) for row in self._conn.execute(sql, args).fetchall()]
 
-    def execute(self, sql: str, *args: Any) -> int:
+    def _execute(self, sql: str, *args: Any) -> int:
         return self._conn.execute(sql, args).rowcount
 
-    def upsert(self, table: str, row: dict[str, Any]) -> None:
+    def _upsert(self, table: str, row: dict[str, Any]) -> None:
         columns = list(row)
         placeholders = ", ".join("?" for _ in columns)
         self._conn.execute(
@@ -87,7 +98,7 @@ class Tx:
             [_encode(row[c], c) for c in columns],
         )
 
-    def update(self, table: str, where: dict[str, Any], values: dict[str, Any]) -> None:
+    def _update(self, table: str, where: dict[str, Any], values: dict[str, Any]) -> None:
         sets = ", ".join(f"{c} = ?" for c in values)
         cond = " AND ".join(f"{c} = ?" for c in where)
         self._conn.execute(
@@ -101,6 +112,135 @@ class Tx:
         value = int(row[0]) + 1 if row is not None else 1
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (name, str(value)))
         return value
+
+    def schema_version(self) -> int | None:
+        """The stored schema version, recording ``SCHEMA_VERSION`` first in a new database."""
+        self._execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", str(SCHEMA_VERSION)
+        )
+        found = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(found["value"]) if found is not None else None
+
+    def clear(self) -> None:
+        for table in _TABLES:
+            self._execute(f"DELETE FROM {table}")
+
+    # Resource groups.
+    def resource_group(self, sub_key: str, rg_key: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM resource_groups WHERE sub_key = ? AND rg_key = ?", sub_key, rg_key)
+
+    def save_resource_group(self, row: dict[str, Any]) -> None:
+        self._upsert("resource_groups", row)
+
+    def set_resource_group_state(self, sub_key: str, rg_key: str, state: str) -> None:
+        self._update("resource_groups", {"sub_key": sub_key, "rg_key": rg_key}, {"state": state})
+
+    def drop_resource_group(self, sub_key: str, rg_key: str) -> None:
+        self._execute("DELETE FROM resource_groups WHERE sub_key = ? AND rg_key = ?", sub_key, rg_key)
+
+    # Hubs (the name is unique across Azure, so ``name_key`` alone is the key).
+    def hub(self, name_key: str, columns: str = "*") -> dict[str, Any] | None:
+        """The hub's row with ``columns`` (``HUB_VIEW_COLUMNS``, ``HUB_IDENTITY_COLUMNS`` or all)."""
+        return self._one(f"SELECT {columns} FROM hubs WHERE name_key = ?", name_key)
+
+    def hub_exists(self, name_key: str) -> bool:
+        return self._one("SELECT 1 AS x FROM hubs WHERE name_key = ?", name_key) is not None
+
+    def hubs(self, sub_key: str, rg_key: str | None = None) -> list[dict[str, Any]]:
+        """A subscription's hubs (or one resource group's), in creation order."""
+        if rg_key is None:
+            return self._all("SELECT * FROM hubs WHERE sub_key = ? ORDER BY seq", sub_key)
+        return self._all("SELECT * FROM hubs WHERE sub_key = ? AND rg_key = ? ORDER BY seq", sub_key, rg_key)
+
+    def hub_skus(self, sub_key: str) -> list[str]:
+        """The SKU name of each hub in the subscription (for the one-free-hub limit)."""
+        return [
+            row["doc"]["sku"]["name"] for row in self._all("SELECT doc FROM hubs WHERE sub_key = ?", sub_key)
+        ]
+
+    def save_hub(self, row: dict[str, Any]) -> None:
+        self._upsert("hubs", row)
+
+    def update_hub(self, name_key: str, **values: Any) -> None:
+        self._update("hubs", {"name_key": name_key}, values)
+
+    def drop_hub(self, name_key: str) -> None:
+        """The hub and everything under it (consumer groups, jobs)."""
+        self._execute("DELETE FROM hubs WHERE name_key = ?", name_key)
+        self._execute("DELETE FROM consumer_groups WHERE hub_key = ?", name_key)
+        self._execute("DELETE FROM jobs WHERE hub_key = ?", name_key)
+
+    # Consumer groups.
+    def consumer_group(self, hub_key: str, name_key: str) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM consumer_groups WHERE hub_key = ? AND name_key = ?", hub_key, name_key
+        )
+
+    def consumer_groups(self, hub_key: str) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM consumer_groups WHERE hub_key = ? ORDER BY seq", hub_key)
+
+    def count_consumer_groups(self, hub_key: str) -> int:
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM consumer_groups WHERE hub_key = ?", (hub_key,)
+        ).fetchone()
+        return int(row[0])
+
+    def save_consumer_group(self, row: dict[str, Any]) -> None:
+        self._upsert("consumer_groups", row)
+
+    def rename_consumer_group(self, hub_key: str, name_key: str, name: str) -> None:
+        self._update("consumer_groups", {"hub_key": hub_key, "name_key": name_key}, {"name": name})
+
+    def drop_consumer_group(self, hub_key: str, name_key: str) -> bool:
+        """Whether there was one to delete."""
+        deleted = self._execute(
+            "DELETE FROM consumer_groups WHERE hub_key = ? AND name_key = ?", hub_key, name_key
+        )
+        return deleted > 0
+
+    # Async operations.
+    def operation(self, op_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM operations WHERE id = ?", op_id)
+
+    def running_operations(self) -> list[dict[str, Any]]:
+        """Every running operation, oldest first."""
+        return self._all("SELECT * FROM operations WHERE status = 'Running' ORDER BY created_at")
+
+    def running_poll_operations(self, hub_key: str) -> list[dict[str, Any]]:
+        """The hub's running operations that end after a number of polls."""
+        return self._all(
+            "SELECT * FROM operations WHERE status = 'Running' AND hub_key = ? AND mode = 'polls'", hub_key
+        )
+
+    def running_resource_group_delete(self, sub_key: str, rg_key: str) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM operations WHERE kind = 'rg_delete' AND sub_key = ? AND rg_key = ? "
+            "AND status = 'Running'",
+            sub_key,
+            rg_key,
+        )
+
+    def save_operation(self, row: dict[str, Any]) -> None:
+        self._upsert("operations", row)
+
+    def update_operation(self, op_id: str, **values: Any) -> None:
+        self._update("operations", {"id": op_id}, values)
+
+    # Import/export jobs.
+    def jobs(self, hub_key: str) -> list[dict[str, Any]]:
+        """The hub's job documents, oldest first."""
+        return [
+            row["doc"] for row in self._all("SELECT doc FROM jobs WHERE hub_key = ? ORDER BY seq", hub_key)
+        ]
+
+    def job(self, hub_key: str, job_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT doc FROM jobs WHERE hub_key = ? AND job_id = ?", hub_key, job_id)
+        return row["doc"] if row is not None else None
+
+    def save_job(self, hub_key: str, job_id: str, doc: dict[str, Any]) -> None:
+        self._upsert(
+            "jobs", {"hub_key": hub_key, "job_id": job_id, "doc": doc, "seq": self.next_counter("seq")}
+        )
 
 
 class Store:
@@ -116,11 +256,8 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
         with self.transaction() as tx:
-            tx.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", str(SCHEMA_VERSION)
-            )
-            found = tx.one("SELECT value FROM meta WHERE key = 'schema_version'")
-        if found is None or int(found["value"]) != SCHEMA_VERSION:
+            found = tx.schema_version()
+        if found != SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path}: unsupported emulator data schema {found}; expected {SCHEMA_VERSION}"
             )
@@ -158,8 +295,7 @@ class Store:
 
     def clear(self) -> None:
         with self.transaction() as tx:
-            for table in _TABLES:
-                tx.execute(f"DELETE FROM {table}")
+            tx.clear()
 
     def close(self) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from iothub_emulator import api_versions, errors, ids
-from iothub_emulator.errors import ArmError, BadRequest
+from iothub_emulator.errors import BadRequest
 
 HUB_NAME = re.compile(r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$")
 CONSUMER_GROUP_NAME = re.compile(r"^[A-Za-z0-9\-._]{1,50}$")
@@ -233,12 +233,7 @@ def location_of(body: dict[str, Any]) -> str:
         raise BadRequest("location is required (for example 'westeurope')", code=errors.INVALID_BODY)
     location = ids.normalise_location(raw)
     if location not in ids.REGIONS:
-        raise ArmError(
-            f"The provided location '{raw}' is not available for resource type 'Microsoft.Devices/IotHubs'. "
-            f"List of available regions for the resource type is '{ids.SUPPORTED_LOCATIONS}'.",
-            code="LocationNotAvailableForResourceType",
-            status=400,
-        )
+        raise errors.LocationNotAvailable(raw, ids.SUPPORTED_LOCATIONS)
     return location
 
 
@@ -317,7 +312,7 @@ def consumer_group_body_name(body: Any, api_version: str) -> str | None:
     if api_versions.before(api_version, CONSUMER_GROUP_BODY_OPTIONAL_BEFORE):
         return None
     if api_versions.before(api_version, CONSUMER_GROUP_BODY_REQUIRED_SINCE):
-        raise errors.IotHubError("Internal Error", code=errors.INTERNAL_ERROR, status=500)
+        raise errors.InternalError()
     raise BadRequest(
         "Consumer group name in the request body should not be null or empty",
         code=errors.CONSUMER_GROUP_BODY,

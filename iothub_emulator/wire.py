@@ -1,4 +1,5 @@
-"""The values handlers and the backend exchange: a parsed request (``Call``), a hub reference, a ``Reply``."""
+"""What the front door hands a handler (``Call``), what a handler answers (``Reply``), and ``HubRef``, the
+hub a path names (the one value the services share with the handlers)."""
 
 from __future__ import annotations
 
