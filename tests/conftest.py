@@ -1,4 +1,5 @@
-"""Shared fixtures: one in-process emulator per test session, reset before every test that uses it.
+"""Shared fixtures: one in-process emulator per test session (from the emulator's pytest plugin), reset
+before every test that uses it.
 
 Every test talks to the emulator over loopback with real HTTP clients; nothing is mocked.
 """
@@ -6,7 +7,6 @@ Every test talks to the emulator over loopback with real HTTP clients; nothing i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,29 +25,45 @@ SPECS_DIR = Path(
 """The Azure REST spec beside the checkout (``$IOTHUB_SPECS_DIR`` points elsewhere)."""
 
 
+# The emulator comes from its pytest plugin (iothub_emulator.pytest_plugin, registered as an entry point):
+# these overrides give it this suite's token, subscription and region, and the fixtures below are the
+# short names the suite uses for the plugin's.
 @pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
+def iothub_emulator_token() -> str:
+    return TOKEN
+
+
+@pytest.fixture(scope="session")
+def iothub_emulator_subscription() -> str:
+    return SUBSCRIPTION_ID
+
+
+@pytest.fixture(scope="session")
+def iothub_emulator_location() -> str:
+    return LOCATION
+
+
+@pytest.fixture(scope="session")
+def emulator_server(iothub_emulator_server: EmulatorServer) -> EmulatorServer:
     """The session's emulator: in-memory, immediate provisioning unless a test changes it."""
-    with EmulatorServer(token=TOKEN) as server:
-        yield server
+    return iothub_emulator_server
 
 
 @pytest.fixture
-def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
-    """The session's emulator with empty state, no faults and immediate provisioning."""
-    emulator_server.control.reset()
-    return emulator_server
+def emulator(iothub_emulator: EmulatorServer) -> EmulatorServer:
+    """The session's emulator with empty state, no faults, immediate provisioning and the wall clock."""
+    return iothub_emulator
 
 
 @pytest.fixture
-def control(emulator: EmulatorServer) -> EmulatorControl:
-    return emulator.control
+def control(iothub_emulator_control: EmulatorControl) -> EmulatorControl:
+    return iothub_emulator_control
 
 
 @pytest.fixture
-def resource_group(control: EmulatorControl) -> str:
+def resource_group(iothub_emulator_resource_group: str) -> str:
     """A resource group that exists in the default test subscription."""
-    control.create_resource_group(SUBSCRIPTION_ID, RESOURCE_GROUP, LOCATION)
+    assert iothub_emulator_resource_group == RESOURCE_GROUP
     return RESOURCE_GROUP
 
 

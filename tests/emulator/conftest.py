@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from azure.core.credentials import AccessToken
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.iothub import IotHubClient
 
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import make_iothub_client
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
 
 API = "2023-06-30"
@@ -72,30 +70,9 @@ def arm(emulator: EmulatorServer) -> Arm:
     return Arm(emulator.url, emulator.token)
 
 
-class StaticTokenCredential:
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
-class AllowHttp(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Lets the bearer-token policy talk to http://127.0.0.1 (loopback only)."""
-
-    def on_request(self, request: Any) -> None:
-        request.context["enforce_https"] = False
-
-
 def make_client(url: str, token: str = TOKEN, **kwargs: Any) -> IotHubClient:
-    return IotHubClient(
-        StaticTokenCredential(token),
-        SUBSCRIPTION_ID,
-        base_url=url,  # type: ignore[arg-type]
-        per_call_policies=[AllowHttp()],
-        polling_interval=0,
-        **kwargs,
-    )
+    """Microsoft's client on the emulator, through the plugin's helper (the test subscription)."""
+    return make_iothub_client(url, token, SUBSCRIPTION_ID, **kwargs)
 
 
 @pytest.fixture
