@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.cli import PulumiProject
-from tests.harness.recorded import RECORDING, SCENARIO, summarize
+from tests.harness.recorded import RECORDING, SCENARIO, SETTINGS, summarize
 from tests.lifecycle.arm import Arm
 
 
@@ -23,6 +23,8 @@ def cli_version(project: PulumiProject) -> str:
 def test_the_real_engine_makes_the_recorded_calls(
         project: PulumiProject, arm: Arm, resource_group: str) -> None:
     observed: list[dict[str, Any]] = []
+    for key, value in SETTINGS.items():
+        project.run("config", "set", "--stack", "e2e", key, value)
     for step in SCENARIO:
         project.set_program_config({"hubs": step.hubs})
         project.clear_engine_calls()

@@ -28,6 +28,10 @@ RESOURCE_METHODS: Final = frozenset({"Check", "Diff", "Create", "Update", "Read"
 
 Command = Literal["preview", "up", "refresh", "destroy"]
 
+SETTINGS: Final = {"iothub:providerProcesses": "1"}
+"""The scenario runs every resource through the default provider, as the simulator drives one provider
+process per command; the spread over several provider processes is covered with the real CLI
+(tests/e2e/test_fleet.py)."""
 HUB: Final[dict[str, Any]] = {"name": "rec-telemetry", "partitionCount": 2, "tags": {"env": "dev"},
                               "consumerGroups": ["analytics"]}
 

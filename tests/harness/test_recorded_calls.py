@@ -14,7 +14,7 @@ from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
 from tests.harness.engine import CheckFailed, Deployment
 from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.recorded import RECORDING, SCENARIO, describe, summarize
+from tests.harness.recorded import RECORDING, SCENARIO, SETTINGS, describe, summarize
 from tests.harness.stack import SimulatedStack, emulator_provider_config
 from tests.harness.wire import Secret
 from tests.lifecycle.arm import Arm
@@ -53,6 +53,7 @@ def test_the_simulator_makes_the_calls_the_real_engine_was_recorded_making(
         **emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID),
         "iothub-provider:resourceGroup": resource_group,
         "iothub-provider:location": LOCATION,
+        **SETTINGS,
     }
     recorded = json.loads(RECORDING.read_text())["steps"]
     observed = []
