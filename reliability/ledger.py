@@ -50,24 +50,49 @@ def longest_refusal(entries: Iterable[Entry], status: int) -> int:
     return longest
 
 
+def _sent(entry: Entry, header: str) -> str | None:
+    headers = {str(k).lower(): v for k, v in (entry.get("headers") or {}).items()}
+    value = headers.get(header)
+    return None if value is None else str(value)
+
+
+def is_hub_creation(entry: Entry) -> bool:
+    """A hub PUT answered 201 that may have brought a hub into existence. Azure answers an update PUT 201 as
+    well (with ``Azure-AsyncOperation``), so a PUT sent with ``If-Match``, which only ever updates an existing
+    hub, is not one."""
+    return (entry["method"] == "PUT" and entry["status"] == 201 and HUB_PATH.search(str(entry["path"]))
+            is not None and _sent(entry, "if-match") is None)
+
+
 def hub_creations(entries: Iterable[Entry]) -> Counter[str]:
-    """Hub PUTs answered 201 (a hub came into existence), per provider operation."""
+    """Hub PUTs that may have created a hub (``is_hub_creation``), per provider operation."""
     created: Counter[str] = Counter()
     for entry in entries:
-        if entry["method"] == "PUT" and entry["status"] == 201 and HUB_PATH.search(str(entry["path"])):
+        if is_hub_creation(entry):
             created[client_request_id(entry) or "<no client request id>"] += 1
     return created
 
 
 def duplicate_creations(entries: Iterable[Entry]) -> int:
-    """Hubs created more than once by one provider operation (a retried create that made a second hub)."""
-    return sum(n - 1 for n in hub_creations(entries).values() if n > 1)
+    """Hubs a provider operation created beyond its first. A later creation sent with ``If-None-Match: *``
+    does not count: the service makes it only when no hub of that name exists (the first one's create
+    failed and took it away, say), so it cannot duplicate one."""
+    seen: Counter[str] = Counter()
+    duplicates = 0
+    for entry in entries:
+        if not is_hub_creation(entry):
+            continue
+        crid = client_request_id(entry) or "<no client request id>"
+        if seen[crid] and _sent(entry, "if-none-match") != "*":
+            duplicates += 1
+        seen[crid] += 1
+    return duplicates
 
 
 def hub_recreated(entries: Iterable[Entry]) -> bool:
-    """A hub was accepted for deletion or created in these requests."""
-    changes = (("DELETE", 202), ("PUT", 201))
-    return any(HUB_PATH.search(str(e["path"])) and (e["method"], e["status"]) in changes for e in entries)
+    """A hub was accepted for deletion or created in these requests (an update answered 201 is neither)."""
+    return any((e["method"] == "DELETE" and e["status"] == 202 and HUB_PATH.search(str(e["path"])))
+               or is_hub_creation(e) for e in entries)
 
 
 def faults_fired(rules: Iterable[Mapping[str, Any]]) -> Counter[str]:

@@ -48,6 +48,25 @@ def test_retries_are_counted_per_operation_and_request() -> None:
     assert ledger.duplicate_creations(log) == 1
 
 
+def test_only_hub_puts_that_can_make_a_second_hub_count_as_duplicates() -> None:
+    """Seed 5150, lifecycle 43: a create whose async operation failed (the hub went with it) and whose answer
+    was lost; the retried PUT, sent with If-None-Match: *, made the only hub. And Azure answers an update PUT
+    201 too: an If-Match PUT never creates a hub, and does not make a lifecycle step a re-creation."""
+    def put(crid: str, status: int, **headers: str) -> dict[str, object]:
+        return {"method": "PUT", "path": "/IotHubs/x", "status": status,
+                "headers": {"x-ms-client-request-id": crid, **headers}}
+
+    conditional = [put("a", 201, **{"If-None-Match": "*"}), put("a", 201, **{"If-None-Match": "*"})]
+    update = [put("b", 201, **{"If-None-Match": "*"}), put("b", 201, **{"If-Match": "etag-1"})]
+    unconditional = [put("c", 201), put("c", 201)]
+
+    assert ledger.duplicate_creations(conditional) == 0
+    assert ledger.duplicate_creations(update) == 0
+    assert ledger.duplicate_creations(unconditional) == 1
+    assert not ledger.hub_recreated([put("d", 201, **{"If-Match": "etag-1"})])
+    assert ledger.hub_recreated([put("d", 201, **{"If-None-Match": "*"})])
+
+
 def test_a_provider_error_is_explained_only_by_our_error_with_a_request_id() -> None:
     ours = ProviderError("Create", "hub", "UNKNOWN", "Traceback ...\niothub_provider.errors.ServerError: "
                          "PUT u failed with HTTP 500 (500019): boom [x-ms-request-id: 1234]\n")
