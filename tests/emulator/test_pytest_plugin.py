@@ -75,3 +75,19 @@ def test_a_fresh_project_gets_the_fixtures_from_the_entry_point_and_a_reset_per_
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
+
+
+def test_the_readme_example_creates_a_slow_hub_without_waiting_for_it(
+    iothub_emulator_client: IotHubClient,
+    iothub_emulator_control: EmulatorControl,
+    iothub_emulator_resource_group: str,
+) -> None:
+    iothub_emulator_control.set_provisioning("seconds", 120)  # as slow as Azure...
+    poller = iothub_emulator_client.iot_hub_resource.begin_create_or_update(
+        iothub_emulator_resource_group,
+        "my-hub",
+        IotHubDescription(location="westeurope", sku=IotHubSkuInfo(name="S1", capacity=1)),
+    )
+    assert iothub_emulator_control.stored_hub("my-hub")["state"] == "Activating"
+    iothub_emulator_control.advance_clock(120)  # ...without waiting for it
+    assert poller.result(timeout=30).properties.state == "Active"
