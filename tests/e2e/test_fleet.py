@@ -217,3 +217,13 @@ def test_a_fleet_up_cut_off_mid_way_converges_on_one_owned_hub_each(
     control.clear_requests()
     project.up()
     assert writes(control) == []
+
+
+def test_a_bad_process_bound_fails_preview_naming_the_setting(
+        project: PulumiProject, control: EmulatorControl) -> None:
+    project.set_program_config({"hubs": fleet("bad", 1)})
+    set_processes(project, 0)
+    control.clear_requests()
+    preview = project.preview(check=False)
+    assert preview.code != 0 and "iothub:providerProcesses" in preview.output, preview
+    assert control.requests() == []
