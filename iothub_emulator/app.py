@@ -13,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.types import Receive, Scope, Send
-
-from iothub_emulator import api_versions, auth, control_api, etags, ids, routes
+from iothub_emulator import api_versions, auth, control_api, etags, ids, rendering, routes
 from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
 from iothub_emulator.errors import (
@@ -38,6 +37,11 @@ from iothub_emulator.request_log import RequestLog
 from iothub_emulator.settings import Settings
 from iothub_emulator.store import Store
 from iothub_emulator.wire import NO_BODY, Call, Reply
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 TRANSPORT_EXTENSION = "iothub_emulator.transport"
 log = logging.getLogger("iothub_emulator")
@@ -117,8 +121,8 @@ def _check_media_type(content_type: str | None) -> None:
 
 
 class _Incoming:
-    """What the front door reads of a request, taken from the ASGI scope once: starlette's ``Headers`` and
-    ``QueryParams`` re-scan or re-parse on every look-up, which was a tenth of a request's cost."""
+    """What the front door reads of a request, taken from the ASGI scope once (a look-up per header or
+    parameter on the raw scope re-scans or re-parses it, which was a tenth of a request's cost)."""
 
     __slots__ = ("scope", "method", "header_items", "headers", "query")
 
@@ -126,26 +130,41 @@ class _Incoming:
         self.scope = scope
         self.method: str = scope["method"]
         self.header_items = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        # Of a repeated header the first counts, as with starlette's Headers.get.
+        # Of a repeated header the first counts.
         self.headers: dict[str, str] = dict(reversed(self.header_items))
-        # Of a repeated parameter the last counts, as with starlette's QueryParams.
+        # Of a repeated parameter the last counts.
         self.query: dict[str, str] = dict(
             parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         )
 
 
-async def _read_body(request: Request, incoming: _Incoming) -> bytes | _TooLarge:
+async def _read_body(receive: Receive, incoming: _Incoming) -> bytes | _TooLarge:
+    """The request body from the ASGI ``http.request`` messages, read no further than ``MAX_BODY_BYTES``."""
     declared = incoming.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return TOO_LARGE
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect: the client went away
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             return TOO_LARGE
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_ids = random.Random()
+
+
+def _request_id() -> str:
+    """A version-4 UUID for ``x-ms-request-id`` (unique, not secret: no system entropy per request)."""
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
 
 
 def _hub_name_in(path: str) -> str:
@@ -205,6 +224,7 @@ class EmulatorApp:
         self.log = RequestLog()
         self.store = store
         self.backend = Backend(store, self.settings, self.clock)
+        self.encoded_hubs = rendering.EncodedHubs()
         startup_faults = list(faults or [])
         for rule in startup_faults:
             self.faults.add(rule)
@@ -230,10 +250,9 @@ class EmulatorApp:
                     return
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
         incoming = _Incoming(scope)
-        request_id = str(uuid.uuid4())
-        read = await _read_body(request, incoming)
+        request_id = _request_id()
+        read = await _read_body(receive, incoming)
         raw = b"" if isinstance(read, _TooLarge) else read
         path: str = scope["path"]  # as sent (request.url would silently drop CR, LF and TAB)
         is_control = path.lower().startswith(control_api.PREFIX + "/") or path.lower() == control_api.PREFIX
@@ -288,7 +307,13 @@ class EmulatorApp:
         client_request_id = incoming.headers.get("x-ms-client-request-id")
         if client_request_id and incoming.headers.get("x-ms-return-client-request-id", "").lower() == "true":
             headers["x-ms-client-request-id"] = client_request_id
-        payload = b"" if reply.body is NO_BODY else json.dumps(reply.body, separators=(",", ":")).encode()
+        payload = (
+            b""
+            if reply.body is NO_BODY
+            else reply.body
+            if isinstance(reply.body, bytes)  # already encoded (a cached rendering)
+            else json.dumps(reply.body, separators=(",", ":")).encode()
+        )
         if reply.body is not NO_BODY:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if incoming.method == "HEAD":
@@ -356,7 +381,9 @@ class EmulatorApp:
         )
         # Handlers run on the event loop: the store serialises every request on one SQLite connection
         # anyway, and a hop to a worker thread and back cost about 30% of the emulator's CPU.
-        return route.handler(Ctx(self.backend, self.settings, self.faults, self.clock, route, call, params))
+        return route.handler(
+            Ctx(self.backend, self.encoded_hubs, self.settings, self.faults, self.clock, route, call, params)
+        )
 
     async def _front_door_faults(self, method: str, path: str) -> None:
         fired = self.faults.take(method, path, FRONT_DOOR_KINDS)

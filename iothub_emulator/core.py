@@ -62,8 +62,11 @@ def hub_row(tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any] | None:
 
 def existing_hub(tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any]:
     """The hub's row; ARM's 404 for its resource group first, then for the hub."""
-    resource_group(tx, ref.subscription, ref.resource_group)
-    row = hub_row(tx, ref, columns)
+    group_found, row = tx.hub_in_group(
+        ids.key(ref.subscription), ids.key(ref.resource_group), ids.key(ref.name), columns
+    )
+    if not group_found:
+        raise errors.ResourceGroupNotFound(ref.resource_group)
     if row is None:
         raise errors.ResourceNotFound(ids.HUB_TYPE, ref.name, ref.resource_group)
     return row

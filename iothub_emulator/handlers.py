@@ -27,6 +27,7 @@ class Ctx:
     """One request as a handler sees it, with the emulator parts a handler may use."""
 
     backend: Backend
+    encoded_hubs: rendering.EncodedHubs
     settings: Settings
     faults: Faults
     clock: Clock
@@ -109,7 +110,7 @@ def put_hub(ctx: Ctx) -> Reply:
 
 def get_hub(ctx: Ctx) -> Reply:
     # No ETag header: none was ever recorded; the etag is in the body.
-    return Reply(200, rendering.hub(ctx.backend.hubs.get(ctx.hub), ctx.call.api_version))
+    return Reply(200, ctx.encoded_hubs.get(ctx.backend.hubs.get(ctx.hub), ctx.call.api_version))
 
 
 def patch_hub(ctx: Ctx) -> Reply:

@@ -4,6 +4,7 @@ and list pages with absolute ``nextLink``s."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -40,6 +41,26 @@ _MONITORING_EVENTS = {
     )
 }
 _READ_ONLY_PROPERTIES = ("state", "provisioningState", "hostName", "locations", "authorizationPolicies")
+
+
+class EncodedHubs:
+    """Hubs as GET answers them, encoded, by (hub, etag, api-version): every change to a hub gives it a new
+    etag (the counter is never reused, also across resets), so an entry can never be stale; it only saves
+    rendering and encoding the same version again. At most ``size`` entries, the oldest dropped first."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[tuple[str, int, str], bytes] = {}
+
+    def get(self, row: dict[str, Any], api_version: str) -> bytes:
+        key = (row["name_key"], row["etag"], api_version)
+        found = self._entries.get(key)
+        if found is None:
+            found = json.dumps(hub(row, api_version), separators=(",", ":")).encode()
+            if len(self._entries) >= self._size:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = found
+        return found
 
 
 def hub(

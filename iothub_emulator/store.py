@@ -143,6 +143,24 @@ class Tx:
         """The hub's row with ``columns`` (``HUB_VIEW_COLUMNS``, ``HUB_IDENTITY_COLUMNS`` or all)."""
         return self._one(f"SELECT {columns} FROM hubs WHERE name_key = ?", name_key)
 
+    def hub_in_group(
+        self, sub_key: str, rg_key: str, name_key: str, columns: str = "*"
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the resource group exists, and the hub's row in it (``columns``), in one statement."""
+        selected = "h.*" if columns == "*" else ", ".join(f"h.{c.strip()}" for c in columns.split(","))
+        row = self._one(
+            f"SELECT g.rg_key AS group_key, {selected} FROM resource_groups AS g LEFT JOIN hubs AS h "
+            "ON h.name_key = ? AND h.sub_key = g.sub_key AND h.rg_key = g.rg_key "
+            "WHERE g.sub_key = ? AND g.rg_key = ?",
+            name_key,
+            sub_key,
+            rg_key,
+        )
+        if row is None:
+            return False, None
+        del row["group_key"]
+        return True, row if row["name_key"] is not None else None
+
     def hub_exists(self, name_key: str) -> bool:
         return self._one("SELECT 1 AS x FROM hubs WHERE name_key = ?", name_key) is not None
 

@@ -14,6 +14,7 @@ NO_BODY: Any = object()
 class Reply:
     status: int
     body: Any = NO_BODY
+    """A JSON value, ``NO_BODY``, or ``bytes`` already encoded as JSON (sent as they are)."""
     headers: dict[str, str] = field(default_factory=dict)
 
 
