@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from iothub_provider.emulator.control import EmulatorControl
 
 from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION, in_process
 from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
+from iothub_emulator.control import EmulatorControl
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "pulumi"
