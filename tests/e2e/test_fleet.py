@@ -165,6 +165,14 @@ def test_an_existing_stack_moves_onto_the_instances_without_any_write(
                    for word in ("created", "updated", "replaced", "deleted")), again
     project.refresh()
     assert writes(control) == []
+
+    # And back: iothub:providerProcesses 1 moves everything to the default provider, again writing nothing.
+    set_processes(project, 1)
+    project.up()
+    assert writes(control) == []
+    back = dynamic_resources(project)
+    assert {provider_of(r) for r in back.values()} == {DEFAULT_PROVIDER}
+    assert {key: r["id"] for key, r in back.items()} == {key: r["id"] for key, r in grown.items()}
     project.destroy()
     assert arm.hub_names(resource_group) == []
 
