@@ -122,7 +122,8 @@ def test_no_diff_after_create_or_refresh_when_only_the_masking_differs(
 def test_an_update_never_writes_a_mask_over_a_real_key(
         stack: SimulatedStack, arm: Arm, control: EmulatorControl) -> None:
     """Tags and capacity change on a hub with a managed routing endpoint and a file-upload endpoint set in
-    the portal: the full PUT carries both, and the stored secrets of both are still the real keys."""
+    the portal: the full PUT carries the program's key and sends the portal endpoint's mask back, and the
+    stored secrets of both are still the real keys."""
     stack.up(managing_routing())
     arm.change_properties(RESOURCE_GROUP, HUB_NAME, storageEndpoints={
         "$default": {"connectionString": storage("portal", PORTAL_STORAGE_KEY), "containerName": "portal"}})
@@ -134,8 +135,12 @@ def test_an_update_never_writes_a_mask_over_a_real_key(
 
     assert run.deployment.ops() == [("update", HUB)]
     [put] = [w for w in hub_writes(control) if w["method"] == "PUT" and w["status"] in (200, 201)]
-    # The full PUT carries the endpoint the program does not manage (read back masked, sent back as read).
-    assert put["body"]["properties"]["storageEndpoints"]["$default"]["containerName"] == "portal"
+    sent = put["body"]["properties"]
+    assert queue("alerts", QUEUE_KEY) in str(sent["routing"]), "the managed endpoint went without its key"
+    # The endpoint the program does not manage goes back as it was read: masked, which Azure keeps as it is.
+    portal_endpoint = sent["storageEndpoints"]["$default"]
+    assert portal_endpoint["containerName"] == "portal"
+    assert "AccountKey=****" in portal_endpoint["connectionString"]
     assert stored_queue_key(control, "alerts") == QUEUE_KEY
     assert stored_storage_key(control) == PORTAL_STORAGE_KEY
     live = arm.hub(RESOURCE_GROUP, HUB_NAME)
