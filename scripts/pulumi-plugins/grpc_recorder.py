@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, cast
@@ -84,6 +85,8 @@ def main() -> None:
         original_add(cast(Any, RecordingServicer(servicer)), server)
 
     setattr(provider_pb2_grpc, "add_ResourceProviderServicer_to_server", add_recording)  # noqa: B010
+    # `python -m pulumi.dynamic` imports from the working directory (the program's) first, not from here.
+    sys.path[0] = os.getcwd()
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 
 
