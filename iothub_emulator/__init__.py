@@ -14,6 +14,6 @@ from __future__ import annotations
 
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 
-__all__ = ["EmulatorControl", "EmulatorServer", "Settings"]
+__all__ = ["EmulatorControl", "EmulatorServer", "EmulatorSettings"]

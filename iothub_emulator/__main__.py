@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from iothub_emulator.app import EmulatorApp
 from iothub_emulator.faults import parse_rule
 from iothub_emulator.server import bind, make_server, url_of
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import DB_FILE_NAME, Store
 
 TOKEN_ENV = "IOTHUB_EMULATOR_TOKEN"
@@ -104,8 +104,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    settings = Settings(
+def settings_from(args: argparse.Namespace) -> EmulatorSettings:
+    settings = EmulatorSettings(
         retry_after=args.retry_after,
         page_size=args.page_size,
         skip_api_version_check=args.skip_api_version_check,

@@ -25,7 +25,7 @@ from iothub_emulator.clock import Clock
 from iothub_emulator.errors import (
     INTERNAL_ERROR,
     NOT_ACTIVE,
-    ArmError,
+    ArmEnvelopeError,
     EmulatorError,
     IotHubError,
     ResourceNotFound,
@@ -34,7 +34,7 @@ from iothub_emulator.errors import (
 from iothub_emulator.faults import FRONT_DOOR_KINDS, FaultRule, Faults
 from iothub_emulator.handlers import Ctx
 from iothub_emulator.request_log import RequestLog
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store
 from iothub_emulator.wire import NO_BODY, Call, Reply
 
@@ -69,8 +69,8 @@ class _TooLarge:
 TOO_LARGE = _TooLarge()
 
 
-def _invalid_content(detail: str) -> ArmError:
-    return ArmError(
+def _invalid_content(detail: str) -> ArmEnvelopeError:
+    return ArmEnvelopeError(
         f"The request content was invalid and could not be deserialized: '{detail}'.",
         code="InvalidRequestContent",
         status=400,
@@ -112,7 +112,7 @@ def _check_media_type(content_type: str | None) -> None:
     """ARM accepts request bodies only as JSON; a missing Content-Type is reported as '<null>'."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise ArmError(
+        raise ArmEnvelopeError(
             f"The content media type '{content_type or '<null>'}' is not supported. "
             "Only 'application/json' is supported.",
             code="UnsupportedMediaType",
@@ -201,7 +201,7 @@ def _fault_reply(rule: FaultRule, path: str) -> EmulatorError:
         message = "Internal Error"
     code = rule.code if rule.code is not None else default_code
     if isinstance(code, str) and not code.isdigit():
-        return ArmError(rule.message or message, code=code, status=status, headers=headers)
+        return ArmEnvelopeError(rule.message or message, code=code, status=status, headers=headers)
     return IotHubError(rule.message or message, code=int(code), status=status, headers=headers)
 
 
@@ -212,13 +212,13 @@ class EmulatorApp:
         self,
         store: Store,
         token: str,
-        settings: Settings | None = None,
+        settings: EmulatorSettings | None = None,
         faults: list[dict[str, Any]] | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.token = token
         self.clock = clock or Clock()
-        self.settings = settings or Settings()
+        self.settings = settings or EmulatorSettings()
         self.settings.validate()
         self.faults = Faults()
         self.log = RequestLog()
@@ -334,7 +334,7 @@ class EmulatorApp:
     ) -> Reply:
         auth.check(incoming.headers.get("authorization"), self.token)
         if isinstance(read, _TooLarge):
-            raise ArmError(
+            raise ArmEnvelopeError(
                 "The request content size exceeds the maximum size of 4 MB.",
                 code="RequestContentTooLarge",
                 status=413,
@@ -348,12 +348,12 @@ class EmulatorApp:
         found = routes.match(incoming.method, path)
         if found is None:
             if routes.path_exists(path):
-                raise ArmError(
+                raise ArmEnvelopeError(
                     f"The requested resource does not support http method '{incoming.method}'.",
                     code="MethodNotAllowed",
                     status=405,
                 )
-            raise ArmError(
+            raise ArmEnvelopeError(
                 f"The emulator does not implement {incoming.method} {path}.",
                 code="NotImplementedByEmulator",
                 status=404,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from iothub_emulator.errors import AuthenticationError
+from iothub_emulator.errors import AuthenticationFailed
 
 _CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"'
 
@@ -12,7 +12,7 @@ _CHALLENGE = 'Bearer authorization_uri="https://login.microsoftonline.com/common
 def check(authorization: str | None, token: str) -> None:
     headers = {"WWW-Authenticate": _CHALLENGE}
     if authorization is None or not authorization.strip():
-        raise AuthenticationError(
+        raise AuthenticationFailed(
             "Authentication failed. The 'Authorization' header is missing.",
             code="AuthenticationFailed",
             headers=headers,
@@ -20,12 +20,12 @@ def check(authorization: str | None, token: str) -> None:
     scheme, _, presented = authorization.strip().partition(" ")
     presented = presented.strip()
     if scheme.lower() != "bearer" or not presented or " " in presented:
-        raise AuthenticationError(
+        raise AuthenticationFailed(
             "Authentication failed. The 'Authorization' header is provided in an invalid format.",
             code="AuthenticationFailedInvalidHeader",
             headers=headers,
         )
     if not hmac.compare_digest(presented.encode(), token.encode()):
-        raise AuthenticationError(
+        raise AuthenticationFailed(
             "The access token is invalid.", code="InvalidAuthenticationToken", headers=headers
         )

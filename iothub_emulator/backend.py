@@ -22,7 +22,7 @@ from iothub_emulator.hub_children import HubChildren
 from iothub_emulator.hubs import Hubs
 from iothub_emulator.operations import Operations
 from iothub_emulator.resource_groups import ResourceGroups
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store
 
 __all__ = ["Backend"]
@@ -31,7 +31,7 @@ __all__ = ["Backend"]
 class Backend:
     """All the services of one emulator."""
 
-    def __init__(self, store: Store, settings: Settings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: EmulatorSettings, clock: Clock) -> None:
         env = Env(store, settings, clock)
         self.store = store
         self.operations = Operations(env)

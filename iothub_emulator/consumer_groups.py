@@ -9,7 +9,7 @@ from iothub_emulator.core import Env
 from iothub_emulator.errors import BadRequest, NotFound
 from iothub_emulator.operations import Operations
 from iothub_emulator.store import HUB_IDENTITY_COLUMNS, Tx
-from iothub_emulator.wire import HubRef
+from iothub_emulator.wire import HubPath
 
 MAX_CONSUMER_GROUPS = 20
 DEFAULT_CONSUMER_GROUP = "$Default"
@@ -35,13 +35,13 @@ class ConsumerGroups:
         self.ops = ops
 
     @staticmethod
-    def _hub(tx: Tx, ref: HubRef, endpoint: str) -> dict[str, Any]:
+    def _hub(tx: Tx, ref: HubPath, endpoint: str) -> dict[str, Any]:
         hub = core.existing_hub(tx, ref, HUB_IDENTITY_COLUMNS)
         _check_endpoint(endpoint)
         return hub
 
     def put(
-        self, ref: HubRef, endpoint: str, name: str, body: Any, api_version: str
+        self, ref: HubPath, endpoint: str, name: str, body: Any, api_version: str
     ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """Create the group (or find it, keeping the new spelling of its name); the hub, the group and the
         name the body sent (which the answer echoes, as Azure does)."""
@@ -73,7 +73,7 @@ class ConsumerGroups:
                 tx.rename_consumer_group(row["hub_key"], row["name_key"], name)
         return hub, row, sent_name
 
-    def get(self, ref: HubRef, endpoint: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def get(self, ref: HubPath, endpoint: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         with self.ops.settled_write() as tx:
             hub = self._hub(tx, ref, endpoint)
             row = tx.consumer_group(hub["name_key"], ids.key(name))
@@ -81,7 +81,7 @@ class ConsumerGroups:
             raise _not_found()
         return hub, row
 
-    def delete(self, ref: HubRef, endpoint: str, name: str) -> None:
+    def delete(self, ref: HubPath, endpoint: str, name: str) -> None:
         with self.ops.hub_write(ref) as tx:
             hub = self._hub(tx, ref, endpoint)
             if name.lower() == DEFAULT_CONSUMER_GROUP.lower():
@@ -93,7 +93,7 @@ class ConsumerGroups:
         if not deleted:
             raise _not_found()
 
-    def list(self, ref: HubRef, endpoint: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def list(self, ref: HubPath, endpoint: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         with self.ops.settled_write() as tx:
             hub = self._hub(tx, ref, endpoint)
             return hub, tx.consumer_groups(hub["name_key"])

@@ -31,10 +31,10 @@ from typing import Any
 from iothub_emulator import rendering
 from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
-from iothub_emulator.errors import ArmError, ControlNotFound
+from iothub_emulator.errors import ArmEnvelopeError, ControlNotFound
 from iothub_emulator.faults import Faults
 from iothub_emulator.request_log import RequestLog
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.wire import Reply
 
 PREFIX = "/_emulator"
@@ -43,16 +43,16 @@ PREFIX = "/_emulator"
 @dataclasses.dataclass
 class ControlState:
     backend: Backend
-    settings: Settings
-    defaults: Settings
+    settings: EmulatorSettings
+    defaults: EmulatorSettings
     faults: Faults
     log: RequestLog
     clock: Clock
     startup_faults: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-def _bad(message: str) -> ArmError:
-    return ArmError(message, code="InvalidControlRequest", status=400)
+def _bad(message: str) -> ArmEnvelopeError:
+    return ArmEnvelopeError(message, code="InvalidControlRequest", status=400)
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _object(body: Any) -> dict[str, Any]:
 
 
 def _apply_settings(state: ControlState, changes: dict[str, Any]) -> Reply:
-    allowed = {f.name for f in dataclasses.fields(Settings)}
+    allowed = {f.name for f in dataclasses.fields(EmulatorSettings)}
     unknown = set(changes) - allowed
     if unknown:
         raise _bad(f"Unknown setting(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
@@ -76,7 +76,7 @@ def _apply_settings(state: ControlState, changes: dict[str, Any]) -> Reply:
     return Reply(200, state.settings.as_dict())
 
 
-def _provisioning(settings: Settings) -> dict[str, Any]:
+def _provisioning(settings: EmulatorSettings) -> dict[str, Any]:
     return {
         "mode": settings.provisioning_mode,
         "value": settings.provisioning_value,
@@ -130,7 +130,7 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
             state.faults.add(spec)
         state.log.clear()
         state.clock.reset()
-        for f in dataclasses.fields(Settings):
+        for f in dataclasses.fields(EmulatorSettings):
             setattr(state.settings, f.name, getattr(state.defaults, f.name))
         return Reply(200, {"status": "reset"})
     if sub == "/resource-groups" and method == "POST":

@@ -11,9 +11,9 @@ from typing import Any
 
 from iothub_emulator import errors, ids
 from iothub_emulator.clock import Clock
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store, Tx
-from iothub_emulator.wire import HubRef
+from iothub_emulator.wire import HubPath
 
 Failure = Callable[[], "dict[str, Any] | None"]
 """Asked once an async operation is about to start: the error it will end with (the ``error`` of its
@@ -29,7 +29,7 @@ class Env:
     """The parts every service reads: the store, the runtime settings and the clock."""
 
     store: Store
-    settings: Settings
+    settings: EmulatorSettings
     clock: Clock
 
 
@@ -48,7 +48,7 @@ def writable_resource_group(tx: Tx, subscription: str, name: str) -> dict[str, A
     return row
 
 
-def hub_row(tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any] | None:
+def hub_row(tx: Tx, ref: HubPath, columns: str = "*") -> dict[str, Any] | None:
     """The hub's row (``columns`` must include sub_key and rg_key), None if absent from that group."""
     row = tx.hub(ids.key(ref.name), columns)
     if (
@@ -60,7 +60,7 @@ def hub_row(tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any] | None:
     return row
 
 
-def existing_hub(tx: Tx, ref: HubRef, columns: str = "*") -> dict[str, Any]:
+def existing_hub(tx: Tx, ref: HubPath, columns: str = "*") -> dict[str, Any]:
     """The hub's row; ARM's 404 for its resource group first, then for the hub."""
     group_found, row = tx.hub_in_group(
         ids.key(ref.subscription), ids.key(ref.resource_group), ids.key(ref.name), columns

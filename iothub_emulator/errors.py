@@ -2,24 +2,27 @@
 
 Two wire shapes exist in production and both are emulated:
 
-    EmulatorError                 base: status + code + message, rendered by ``body()``
-    +-- ArmError                  ARM front-door envelope ``{"error": {"code": "...", "message": "..."}}``
-    |   +-- AuthenticationError   401 (missing, malformed or wrong bearer token)
-    |   +-- ApiVersionError       400 MissingApiVersionParameter / NoRegisteredProviderFound / Invalid...
-    |   +-- ResourceGroupNotFound 404 the resource group in the path does not exist
-    |   +-- ResourceNotFound      404 the hub (or operation) in the path does not exist
-    |   +-- Throttled             429 SubscriptionRequestsThrottled, with Retry-After
-    |   +-- InvalidRequestContent 400 a body the operation cannot use
-    |   +-- OperationNotFound     404 a status URL of an unknown operation
+    EmulatorError                   base: status + code + message, rendered by ``body()``
+    +-- ArmEnvelopeError            ARM front-door envelope ``{"error": {"code": "...", "message": "..."}}``
+    |   +-- AuthenticationFailed    401 (missing, malformed or wrong bearer token)
+    |   +-- ApiVersionError         400 MissingApiVersionParameter / NoRegisteredProviderFound / Invalid...
+    |   +-- ResourceGroupNotFound   404 the resource group in the path does not exist
+    |   +-- ResourceNotFound        404 the hub (or operation) in the path does not exist
+    |   +-- Throttled               429 SubscriptionRequestsThrottled, with Retry-After
+    |   +-- InvalidRequestContent   400 a body the operation cannot use
+    |   +-- OperationNotFound       404 a status URL of an unknown operation
     |   +-- ResourceGroupBeingDeleted, InvalidResourceGroupLocation   409 resource-group conflicts
-    |   +-- LocationNotAvailable  400 a region without IoT Hub
-    |   +-- ControlNotFound       404 of the control API
-    +-- IotHubError               IoT Hub RP ``ErrorDetails``: numeric ``code``, ``IHxxxxxx`` in the message
-        +-- BadRequest            400 validation failures (property named in the message)
-        +-- NotFound              404 RP-level absences (consumer group, key name, job)
-        +-- Conflict              409 name taken / hub not Active (409002)
-        +-- PreconditionFailed    412 412001 If-Match / If-None-Match not satisfied
-        +-- InternalError         500 500019
+    |   +-- LocationNotAvailable    400 a region without IoT Hub
+    |   +-- ControlNotFound         404 of the control API
+    +-- IotHubError                 IoT Hub RP ``ErrorDetails``: numeric ``code``, ``IHxxxxxx`` in the message
+        +-- BadRequest              400 validation failures (property named in the message)
+        +-- NotFound                404 RP-level absences (consumer group, key name, job)
+        +-- Conflict                409 name taken / hub not Active (409002)
+        +-- PreconditionFailed      412 412001 If-Match / If-None-Match not satisfied
+        +-- InternalError           500 500019
+
+Named apart from the provider's own errors (``iothub_provider.errors``), which are what a client makes of
+such answers.
 
 RP codes observed in production traffic: 400016, 400007, 404013, 409002, 412001, 500019 (see the emulator
 section of README.md); the other numeric codes are the emulator's own, chosen in the same
@@ -63,7 +66,7 @@ class EmulatorError(Exception):
         raise NotImplementedError
 
 
-class ArmError(EmulatorError):
+class ArmEnvelopeError(EmulatorError):
     """ARM front-door error: the envelope with a PascalCase string code."""
 
     def default_code(self) -> str | int:
@@ -73,15 +76,15 @@ class ArmError(EmulatorError):
         return {"error": {"code": self.code, "message": self.message}}
 
 
-class AuthenticationError(ArmError):
+class AuthenticationFailed(ArmEnvelopeError):
     status = 401
 
 
-class ApiVersionError(ArmError):
+class ApiVersionError(ArmEnvelopeError):
     status = 400
 
 
-class ResourceGroupNotFound(ArmError):
+class ResourceGroupNotFound(ArmEnvelopeError):
     status = 404
 
     def __init__(self, resource_group: str) -> None:
@@ -90,7 +93,7 @@ class ResourceGroupNotFound(ArmError):
         )
 
 
-class ResourceNotFound(ArmError):
+class ResourceNotFound(ArmEnvelopeError):
     status = 404
 
     def __init__(self, resource_type: str, name: str, resource_group: str) -> None:
@@ -101,11 +104,11 @@ class ResourceNotFound(ArmError):
         )
 
 
-class Throttled(ArmError):
+class Throttled(ArmEnvelopeError):
     status = 429
 
 
-class InvalidRequestContent(ArmError):
+class InvalidRequestContent(ArmEnvelopeError):
     """400: the body is not what the operation needs (also a body ARM cannot deserialize)."""
 
     status = 400
@@ -114,7 +117,7 @@ class InvalidRequestContent(ArmError):
         super().__init__(message, code="InvalidRequestContent")
 
 
-class OperationNotFound(ArmError):
+class OperationNotFound(ArmEnvelopeError):
     """404: a status URL whose operation does not exist (or belongs to another subscription)."""
 
     status = 404
@@ -123,7 +126,7 @@ class OperationNotFound(ArmError):
         super().__init__(f"The operation '{op_id}' could not be found.", code="OperationNotFound")
 
 
-class ResourceGroupBeingDeleted(ArmError):
+class ResourceGroupBeingDeleted(ArmEnvelopeError):
     """409: a write into a resource group whose deletion is running."""
 
     status = 409
@@ -135,7 +138,7 @@ class ResourceGroupBeingDeleted(ArmError):
         )
 
 
-class InvalidResourceGroupLocation(ArmError):
+class InvalidResourceGroupLocation(ArmEnvelopeError):
     """409: a resource group PUT that would move an existing group to another region."""
 
     status = 409
@@ -148,7 +151,7 @@ class InvalidResourceGroupLocation(ArmError):
         )
 
 
-class LocationNotAvailable(ArmError):
+class LocationNotAvailable(ArmEnvelopeError):
     """400: a hub in a region where IoT Hub is not offered."""
 
     status = 400
@@ -162,7 +165,7 @@ class LocationNotAvailable(ArmError):
         )
 
 
-class ControlNotFound(ArmError):
+class ControlNotFound(ArmEnvelopeError):
     """404 from the control API: no such endpoint, fault rule or hub."""
 
     status = 404

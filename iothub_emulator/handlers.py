@@ -15,8 +15,8 @@ from iothub_emulator import errors, operations, rendering
 from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
 from iothub_emulator.faults import Faults
-from iothub_emulator.settings import Settings
-from iothub_emulator.wire import NO_BODY, Call, HubRef, Reply
+from iothub_emulator.settings import EmulatorSettings
+from iothub_emulator.wire import NO_BODY, Call, HubPath, Reply
 
 if TYPE_CHECKING:
     from iothub_emulator.routes import Route
@@ -28,7 +28,7 @@ class Ctx:
 
     backend: Backend
     encoded_hubs: rendering.EncodedHubs
-    settings: Settings
+    settings: EmulatorSettings
     faults: Faults
     clock: Clock
     route: Route
@@ -36,8 +36,8 @@ class Ctx:
     params: dict[str, str]
 
     @property
-    def hub(self) -> HubRef:
-        return HubRef(self.params["sub"], self.params["rg"], self.params["hub"])
+    def hub(self) -> HubPath:
+        return HubPath(self.params["sub"], self.params["rg"], self.params["hub"])
 
     def operation_failure(self) -> dict[str, Any] | None:
         """The error an operation started by this request ends with, if a ``fail_operation`` rule says so

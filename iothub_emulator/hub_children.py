@@ -9,7 +9,7 @@ from iothub_emulator import core, errors, ids, validation
 from iothub_emulator.core import Env
 from iothub_emulator.errors import BadRequest, NotFound
 from iothub_emulator.operations import Operations
-from iothub_emulator.wire import HubRef
+from iothub_emulator.wire import HubPath
 
 _MESSAGES_PER_UNIT = {
     "F1": 8000,
@@ -27,15 +27,15 @@ class HubChildren:
         self.clock = env.clock
         self.ops = ops
 
-    def _hub(self, ref: HubRef) -> dict[str, Any]:
+    def _hub(self, ref: HubPath) -> dict[str, Any]:
         with self.ops.settled_write() as tx:
             return core.existing_hub(tx, ref)
 
-    def keys(self, ref: HubRef) -> list[dict[str, Any]]:
+    def keys(self, ref: HubPath) -> list[dict[str, Any]]:
         """The hub's shared access policies, keys included."""
         return list(self._hub(ref)["keys"])
 
-    def key(self, ref: HubRef, key_name: str) -> dict[str, Any]:
+    def key(self, ref: HubPath, key_name: str) -> dict[str, Any]:
         hub = self._hub(ref)
         for policy in hub["keys"]:
             if policy["keyName"].lower() == key_name.lower():
@@ -45,12 +45,12 @@ class HubChildren:
             code=errors.KEY_NAME_NOT_FOUND,
         )
 
-    def stats(self, ref: HubRef) -> dict[str, int]:
+    def stats(self, ref: HubPath) -> dict[str, int]:
         """Device counts: the emulator has no device registry, so always none."""
         self._hub(ref)
         return {"totalDeviceCount": 0, "enabledDeviceCount": 0, "disabledDeviceCount": 0}
 
-    def skus(self, ref: HubRef) -> list[dict[str, Any]]:
+    def skus(self, ref: HubPath) -> list[dict[str, Any]]:
         """The SKUs the hub may move to: within its tier, and Basic may go up to Standard."""
         tier = validation.tier_of(self._hub(ref)["doc"]["sku"]["name"])
         allowed = {"Free": ("Free",), "Standard": ("Standard",), "Basic": ("Basic", "Standard")}[tier]
@@ -69,7 +69,7 @@ class HubChildren:
             if sku_tier in allowed
         ]
 
-    def quota_metrics(self, ref: HubRef) -> list[dict[str, Any]]:
+    def quota_metrics(self, ref: HubPath) -> list[dict[str, Any]]:
         sku = self._hub(ref)["doc"]["sku"]
         return [
             {
@@ -84,7 +84,7 @@ class HubChildren:
             },
         ]
 
-    def start_job(self, ref: HubRef, job_type: str, body: Any) -> dict[str, Any]:
+    def start_job(self, ref: HubPath, job_type: str, body: Any) -> dict[str, Any]:
         """An import or export job; with no devices to move it is completed when it starts."""
         required = (
             ("exportBlobContainerUri", "excludeKeys")
@@ -112,11 +112,11 @@ class HubChildren:
             tx.save_job(hub["name_key"], job_id, done)
         return done
 
-    def jobs(self, ref: HubRef) -> list[dict[str, Any]]:
+    def jobs(self, ref: HubPath) -> list[dict[str, Any]]:
         with self.ops.settled_write() as tx:
             return tx.jobs(core.existing_hub(tx, ref)["name_key"])
 
-    def job(self, ref: HubRef, job_id: str) -> dict[str, Any]:
+    def job(self, ref: HubPath, job_id: str) -> dict[str, Any]:
         with self.ops.settled_write() as tx:
             hub = core.existing_hub(tx, ref)
             doc = tx.job(hub["name_key"], job_id)

@@ -16,7 +16,7 @@ from iothub_emulator.core import Env, Failure, no_failure
 from iothub_emulator.errors import BadRequest, Conflict
 from iothub_emulator.operations import Operations
 from iothub_emulator.store import HUB_VIEW_COLUMNS, Tx
-from iothub_emulator.wire import HubRef
+from iothub_emulator.wire import HubPath
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Hubs:
         self.clock = env.clock
         self.ops = ops
 
-    def get(self, ref: HubRef) -> dict[str, Any]:
+    def get(self, ref: HubPath) -> dict[str, Any]:
         """The hub's row for rendering. Reading a busy hub's provisioningState is a poll of its operation."""
         with self.ops.settled_read() as tx:
             row = core.existing_hub(tx, ref, HUB_VIEW_COLUMNS)
@@ -59,7 +59,7 @@ class Hubs:
 
     def put(
         self,
-        ref: HubRef,
+        ref: HubPath,
         body: Any,
         *,
         if_match: str | None = None,
@@ -82,7 +82,7 @@ class Hubs:
             return self._update(tx, ref, existing, doc, requested_policies, failure)
 
     def _create(
-        self, tx: Tx, ref: HubRef, doc: dict[str, Any], requested_policies: Any, failure: Failure
+        self, tx: Tx, ref: HubPath, doc: dict[str, Any], requested_policies: Any, failure: Failure
     ) -> HubWrite:
         if doc["sku"]["name"] == "F1":
             current = tx.hub_skus(ids.key(ref.subscription)).count("F1")
@@ -141,7 +141,7 @@ class Hubs:
     def _update(
         self,
         tx: Tx,
-        ref: HubRef,
+        ref: HubPath,
         existing: dict[str, Any],
         doc: dict[str, Any],
         requested_policies: Any,
@@ -181,7 +181,7 @@ class Hubs:
         )
         return HubWrite({**row, "etag": existing["etag"]}, op, created=False)
 
-    def patch_tags(self, ref: HubRef, body: Any, *, if_match: str | None = None) -> dict[str, Any]:
+    def patch_tags(self, ref: HubPath, body: Any, *, if_match: str | None = None) -> dict[str, Any]:
         """Replace the hub's tags (the only field a PATCH may change), synchronously; the hub after."""
         if not isinstance(body, dict) or not isinstance(body.get("tags", {}), dict):
             raise BadRequest(
@@ -201,7 +201,7 @@ class Hubs:
             return {**hub, "doc": doc}
 
     def delete(
-        self, ref: HubRef, *, if_match: str | None = None, failure: Failure = no_failure
+        self, ref: HubPath, *, if_match: str | None = None, failure: Failure = no_failure
     ) -> dict[str, Any] | None:
         """Start deleting the hub; its operation, or None when there was no such hub."""
         with self.ops.hub_write(ref) as tx:

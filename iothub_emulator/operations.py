@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 from iothub_emulator import errors, ids
 from iothub_emulator.core import Env
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Tx
-from iothub_emulator.wire import HubRef
+from iothub_emulator.wire import HubPath
 
 RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
 HUB_CREATE, HUB_UPDATE, HUB_DELETE, RG_DELETE = "hub_create", "hub_update", "hub_delete", "rg_delete"
@@ -40,7 +40,7 @@ def create(
     *,
     subscription: str,
     region: str,
-    settings: Settings,
+    settings: EmulatorSettings,
     now: float,
     hub_key: str | None = None,
     sub_key: str | None = None,
@@ -167,7 +167,7 @@ class Operations:
             yield tx
 
     @contextmanager
-    def hub_write(self, ref: HubRef) -> Iterator[Tx]:
+    def hub_write(self, ref: HubPath) -> Iterator[Tx]:
         """The (settled) transaction of a write to a hub or its children. A write refused with 409002 (the
         hub is busy) is rolled back, then counted as a poll of the hub's operation in a transaction of
         its own."""

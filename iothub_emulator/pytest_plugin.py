@@ -15,7 +15,7 @@ or operations, no fault rules, an empty request log, the start-up settings and t
 Override these session fixtures (define one of the same name in a conftest) to change the defaults:
 ``iothub_emulator_token`` (a random token), ``iothub_emulator_subscription``
 (``00000000-0000-0000-0000-000000000000``), ``iothub_emulator_location`` (``westeurope``),
-``iothub_emulator_settings`` (``Settings()``: immediate provisioning; what a reset returns to).
+``iothub_emulator_settings`` (``EmulatorSettings()``: immediate provisioning; what a reset returns to).
 
 The emulator's web stack is imported only when a fixture is used, so the plugin costs nothing to test
 sessions that do not use it; the client fixture needs ``azure-mgmt-iothub``.
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from iothub_emulator.control import EmulatorControl
     from iothub_emulator.server import EmulatorServer
-    from iothub_emulator.settings import Settings
+    from iothub_emulator.settings import EmulatorSettings
 
 
 @pytest.fixture(scope="session")
@@ -54,16 +54,16 @@ def iothub_emulator_location() -> str:
 
 
 @pytest.fixture(scope="session")
-def iothub_emulator_settings() -> Settings:
+def iothub_emulator_settings() -> EmulatorSettings:
     """The start-up settings (what every reset returns to)."""
-    from iothub_emulator.settings import Settings
+    from iothub_emulator.settings import EmulatorSettings
 
-    return Settings()
+    return EmulatorSettings()
 
 
 @pytest.fixture(scope="session")
 def iothub_emulator_server(
-    iothub_emulator_token: str, iothub_emulator_settings: Settings
+    iothub_emulator_token: str, iothub_emulator_settings: EmulatorSettings
 ) -> Iterator[EmulatorServer]:
     """The session's emulator: in memory, on a free loopback port, stopped at the end of the session."""
     from iothub_emulator.server import EmulatorServer

@@ -22,7 +22,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from iothub_emulator.app import TRANSPORT_EXTENSION, EmulatorApp
 from iothub_emulator.control import EmulatorControl
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store
 
 
@@ -98,14 +98,14 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         data_dir: str | Path | None = None,
-        settings: Settings | None = None,
+        settings: EmulatorSettings | None = None,
         faults: list[dict[str, Any]] | None = None,
         log_level: str = "warning",
     ) -> None:
         self.token = token
         self._host, self._port = host, port
         self._data_dir = data_dir
-        self._settings = settings or Settings()
+        self._settings = settings or EmulatorSettings()
         self._faults = list(faults or [])
         self._log_level = log_level
         self._server: uvicorn.Server | None = None

@@ -10,7 +10,7 @@ PROVISIONING_MODES = ("immediate", "polls", "seconds")
 
 
 @dataclass
-class Settings:
+class EmulatorSettings:
     """How async operations progress and how lists page.
 
     provisioning_mode: ``immediate`` (done when accepted), ``polls`` (the first ``provisioning_value``
@@ -28,7 +28,7 @@ class Settings:
     page_size: int = 100
     skip_api_version_check: bool = False
 
-    def copy(self) -> Settings:
+    def copy(self) -> EmulatorSettings:
         return copy.deepcopy(self)
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the front door hands a handler (``Call``), what a handler answers (``Reply``), and ``HubRef``, the
+"""What the front door hands a handler (``Call``), what a handler answers (``Reply``), and ``HubPath``, the
 hub a path names (the one value the services share with the handlers)."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Call:
 
 
 @dataclass
-class HubRef:
+class HubPath:
     subscription: str
     resource_group: str
     name: str

@@ -14,7 +14,7 @@ import pytest
 
 from iothub_emulator.__main__ import parser, settings_from
 from iothub_emulator.server import EmulatorServer
-from iothub_emulator.settings import Settings
+from iothub_emulator.settings import EmulatorSettings
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
 from tests.emulator.conftest import Arm, hub_path
 
@@ -197,7 +197,7 @@ def test_main_rejects_bad_settings() -> None:
 
 def test_settings_validate() -> None:
     with pytest.raises(ValueError):
-        Settings(provisioning_mode="sometimes").validate()
+        EmulatorSettings(provisioning_mode="sometimes").validate()
 
 
 def test_fault_flag_is_active_from_the_start_and_after_reset(processes: list[subprocess.Popen[str]]) -> None:
