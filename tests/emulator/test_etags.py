@@ -246,3 +246,22 @@ def test_two_emulators_on_one_data_dir_still_let_exactly_one_writer_win(tmp_path
         assert sorted(results) == [200] + [412] * 7
         winner = Arm(first.url, TOKEN).get_hub("shared-hub")
         assert winner == Arm(second.url, TOKEN).get_hub("shared-hub")
+
+
+def test_a_hub_read_again_after_each_kind_of_change_shows_the_change(arm: Arm, resource_group: str) -> None:
+    """Reads are answered from renderings kept by etag: every change must show, at every api-version."""
+    arm.create_hub("seen-hub")
+    first = arm.get_hub("seen-hub")
+    old = arm.call("GET", hub_path("seen-hub"), api_version="2019-07-01-preview").json()
+    assert "identity" in first and "identity" not in old
+    assert arm.call("PATCH", hub_path("seen-hub"), json={"tags": {"team": "a"}}).status_code == 200
+    patched = arm.get_hub("seen-hub")
+    assert patched["tags"] == {"team": "a"} and patched["etag"] != first["etag"]
+    assert arm.call("GET", hub_path("seen-hub"), api_version="2019-07-01-preview").json()["tags"] == {
+        "team": "a"
+    }
+    patched["sku"]["capacity"] = 2
+    arm.create_hub("seen-hub", patched)
+    assert arm.get_hub("seen-hub")["sku"]["capacity"] == 2
+    arm.call("DELETE", hub_path("seen-hub"))
+    assert arm.call("GET", hub_path("seen-hub")).status_code == 404
