@@ -15,15 +15,17 @@ import time
 from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from iothub_emulator.app import TRANSPORT_EXTENSION, EmulatorApp
-from iothub_emulator.control import EmulatorControl
 from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store
+
+if TYPE_CHECKING:
+    from iothub_emulator.control import EmulatorControl
 
 
 class TransportExposingProtocol(H11Protocol):
@@ -142,6 +144,8 @@ class EmulatorServer:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the iothub emulator did not start")
             time.sleep(0.01)
+        from iothub_emulator.control import EmulatorControl  # requests: not needed to serve
+
         self.control = EmulatorControl(self.url, self.token)
 
     def stop(self) -> None:
