@@ -54,6 +54,10 @@ _COMMON_HEADERS = {
 }
 
 
+_COMMON_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in _COMMON_HEADERS.items()]
+_JSON_CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
+
+
 class DropConnection(Exception):
     """A ``drop`` fault: close the socket without answering."""
 
@@ -298,15 +302,20 @@ class EmulatorApp:
         )
 
     async def _send(self, send: Send, incoming: _Incoming, reply: Reply, request_id: str) -> None:
-        headers = {
-            **_COMMON_HEADERS,
-            **reply.headers,
-            "x-ms-request-id": request_id,
-            "x-ms-correlation-request-id": incoming.headers.get("x-ms-correlation-request-id") or request_id,
-        }
+        raw_headers = (
+            [
+                (k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in {**_COMMON_HEADERS, **reply.headers}.items()
+            ]
+            if reply.headers
+            else list(_COMMON_RAW)
+        )
+        correlation = incoming.headers.get("x-ms-correlation-request-id") or request_id
+        raw_headers.append((b"x-ms-request-id", request_id.encode("latin-1")))
+        raw_headers.append((b"x-ms-correlation-request-id", correlation.encode("latin-1")))
         client_request_id = incoming.headers.get("x-ms-client-request-id")
         if client_request_id and incoming.headers.get("x-ms-return-client-request-id", "").lower() == "true":
-            headers["x-ms-client-request-id"] = client_request_id
+            raw_headers.append((b"x-ms-client-request-id", client_request_id.encode("latin-1")))
         payload = (
             b""
             if reply.body is NO_BODY
@@ -315,10 +324,9 @@ class EmulatorApp:
             else json.dumps(reply.body, separators=(",", ":")).encode()
         )
         if reply.body is not NO_BODY:
-            headers["Content-Type"] = "application/json; charset=utf-8"
+            raw_headers.append(_JSON_CONTENT_TYPE)
         if incoming.method == "HEAD":
             payload = b""
-        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         raw_headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": payload})

@@ -11,6 +11,7 @@ requests must never leave half a change. WAL + ``synchronous=FULL`` make each co
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -70,6 +71,16 @@ HUB_VIEW_COLUMNS = (
 """What rendering a hub reads: its keys and previous document are never rendered, so never decoded."""
 HUB_IDENTITY_COLUMNS = "name_key, sub_key, rg_key, subscription, resource_group, name, state"
 """A hub's identity and state, without its document (what the consumer-group rules need)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _hub_in_group_sql(columns: str) -> str:
+    selected = "h.*" if columns == "*" else ", ".join(f"h.{c.strip()}" for c in columns.split(","))
+    return (
+        f"SELECT g.rg_key AS group_key, {selected} FROM resource_groups AS g LEFT JOIN hubs AS h "
+        "ON h.name_key = ? AND h.sub_key = g.sub_key AND h.rg_key = g.rg_key "
+        "WHERE g.sub_key = ? AND g.rg_key = ?"
+    )
 
 
 class Tx:
@@ -147,11 +158,8 @@ class Tx:
         self, sub_key: str, rg_key: str, name_key: str, columns: str = "*"
     ) -> tuple[bool, dict[str, Any] | None]:
         """Whether the resource group exists, and the hub's row in it (``columns``), in one statement."""
-        selected = "h.*" if columns == "*" else ", ".join(f"h.{c.strip()}" for c in columns.split(","))
         row = self._one(
-            f"SELECT g.rg_key AS group_key, {selected} FROM resource_groups AS g LEFT JOIN hubs AS h "
-            "ON h.name_key = ? AND h.sub_key = g.sub_key AND h.rg_key = g.rg_key "
-            "WHERE g.sub_key = ? AND g.rg_key = ?",
+            _hub_in_group_sql(columns),
             name_key,
             sub_key,
             rg_key,
