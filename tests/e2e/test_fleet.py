@@ -10,8 +10,6 @@ and after the move, that a throttled burst and a cut-off up both converge.
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections import defaultdict
 from typing import Any
 
@@ -19,8 +17,8 @@ from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_provider.resources.sharding import DEFAULT_PROCESSES, INSTANCE_PREFIX, instance_index
 from tests.e2e.cli import STACK, PulumiProject
+from tests.e2e.interrupt import converge, cut_off_up
 from tests.e2e.requests import writes
-from tests.e2e.test_cutoff import converge, wait_for_hub_put
 from tests.lifecycle.arm import OWNER_TAG, Arm
 
 DEFAULT_PROVIDER = "pulumi:providers:pulumi-python::default"
@@ -204,12 +202,7 @@ def test_a_fleet_up_cut_off_mid_way_converges_on_one_owned_hub_each(
     hubs = fleet("cut", 3, groups=("analytics",))
     project.set_program_config({"hubs": hubs})
     control.set_provisioning("seconds", 4)
-    running = project.start("up", "--stack", STACK, "--non-interactive", "--yes", "--skip-preview")
-    try:
-        wait_for_hub_put(control, "e2e-cut0")
-    finally:
-        os.killpg(running.pid, signal.SIGKILL)  # the CLI and every provider process at once
-        running.wait()
+    cut_off_up(project, control, "e2e-cut0")
     control.set_provisioning("immediate")
 
     runs = converge(project)
