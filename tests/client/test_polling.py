@@ -18,6 +18,7 @@ from iothub_provider.client.polling import (
 )
 from iothub_provider.client.wire import ArmResponse
 from iothub_provider.errors import NotFoundError, OperationFailedError, OperationTimeoutError
+from tests.client.fake_time import FakeTime
 
 BASE = "https://management.azure.com"
 HUB = f"{BASE}/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/h"
@@ -35,19 +36,6 @@ def resp(status: int = 200, body: Any = None, url: str = HUB, **headers: str) ->
         url=url,
         request_id="rid",
     )
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 class Script:
@@ -99,7 +87,7 @@ def test_strategy_order_aao_then_location_then_provisioning_state() -> None:
 
 
 def test_azure_async_operation_then_final_get() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     final = resp(200, {"name": "h", "properties": {"state": "Active"}})
     running = resp(200, {"status": "Running"}, url=AAO)
     script = Script({AAO: [running, running, resp(200, {"status": "Succeeded"}, url=AAO)], HUB: [final]})
@@ -110,7 +98,7 @@ def test_azure_async_operation_then_final_get() -> None:
 
 
 def test_retry_after_on_a_status_response_wins() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     script = Script(
         {
             AAO: [
@@ -125,20 +113,20 @@ def test_retry_after_on_a_status_response_wins() -> None:
 
 
 def test_location_polling_until_a_non_202() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     script = Script({LOC: [resp(202, None, url=LOC), resp(202, None, url=LOC), resp(204, None, url=LOC)]})
     assert poller(script, fake).wait("DELETE", HUB, resp(202, None, Location=LOC)) is None
     assert script.fetched == [LOC, LOC, LOC]
 
 
 def test_location_404_ends_a_delete() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     script = Script({LOC: [resp(202, None, url=LOC), not_found()]})
     assert poller(script, fake).wait("DELETE", HUB, resp(202, None, Location=LOC)) is None
 
 
 def test_provisioning_state_polling_returns_the_resource() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     done = resp(200, {"properties": {"provisioningState": "Succeeded"}})
     script = Script({HUB: [resp(200, {"properties": {"provisioningState": "Activating"}}), done]})
     initial = resp(201, {"properties": {"provisioningState": "Accepted"}})
@@ -147,7 +135,7 @@ def test_provisioning_state_polling_returns_the_resource() -> None:
 
 
 def test_failed_operation_carries_the_async_error_body() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     error = {"code": 400123, "httpStatusCode": "BadRequest", "message": "Endpoint Name:x is invalid"}
     script = Script({AAO: [resp(200, {"status": "Failed", "error": error}, url=AAO)]})
     with pytest.raises(OperationFailedError) as info:
@@ -157,7 +145,7 @@ def test_failed_operation_carries_the_async_error_body() -> None:
 
 
 def test_timeout_names_the_operation_url() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     script = Script({AAO: [resp(200, {"status": "Running"}, url=AAO) for _ in range(100)]})
     with pytest.raises(OperationTimeoutError) as info:
         poller(script, fake, timeout=30.0).wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
@@ -167,7 +155,7 @@ def test_timeout_names_the_operation_url() -> None:
 
 
 def test_final_get_waits_out_a_brief_404_after_success() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     final = resp(200, {"name": "h"})
     script = Script(
         {AAO: [resp(200, {"status": "Succeeded"}, url=AAO)], HUB: [not_found(), not_found(), final]}
@@ -178,7 +166,7 @@ def test_final_get_waits_out_a_brief_404_after_success() -> None:
 
 def test_a_provisioning_state_poll_of_a_write_rides_out_a_404() -> None:
     """Watching the resource itself after a write: the service's brief 404 is "not yet", not "gone"."""
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     done = resp(200, {"properties": {"provisioningState": "Succeeded"}})
     script = Script({HUB: [not_found(), resp(200, {"properties": {"provisioningState": "Updating"}}), done]})
     initial = resp(201, {"properties": {"provisioningState": "Accepted"}})
@@ -187,7 +175,7 @@ def test_a_provisioning_state_poll_of_a_write_rides_out_a_404() -> None:
 
 
 def test_a_404_after_a_write_is_ridden_out_only_until_the_deadline() -> None:
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     script = Script({HUB: [not_found() for _ in range(100)]})
     with pytest.raises(OperationTimeoutError) as info:
         poller(script, fake, timeout=20.0).read_after_write(HUB)
@@ -196,7 +184,7 @@ def test_a_404_after_a_write_is_ridden_out_only_until_the_deadline() -> None:
 
 def test_the_deadline_counts_from_the_start_of_the_operation_not_of_the_polling() -> None:
     """A write that took 25 s to be accepted (throttled, say) leaves 5 s of a 30 s deadline to poll."""
-    fake = FakeTime()
+    fake = FakeTime(1000.0)
     operation = poller(Script({AAO: [resp(200, {"status": "Running"}, url=AAO) for _ in range(50)]}), fake,
                        timeout=30.0)
     fake.now += 25.0

@@ -19,6 +19,7 @@ from iothub_provider.errors import (
     ThrottledError,
     TransportError,
 )
+from tests.client.fake_time import FakeTime
 
 
 def arm(
@@ -45,24 +46,9 @@ def scripted(*outcomes: BaseException | str) -> tuple[Callable[[], str], list[in
 DEADLINE = 1800.0
 
 
-class FakeTime:
-    """A clock that moves only when the policy sleeps; every sleep recorded."""
-
-    def __init__(self) -> None:
-        self.now = 500.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def fake() -> FakeTime:
-    return FakeTime()
+    return FakeTime(500.0)
 
 
 @pytest.fixture
@@ -105,7 +91,7 @@ def test_jitter_adds_up_to_half_the_retry_after_and_at_most_five_seconds(fake: F
 def test_retry_after_is_capped_at_one_minute_before_the_jitter(fake: FakeTime) -> None:
     call, _ = scripted(throttled(3600), throttled(3600), "ok")
     run(make(fake, draw=0.0), call)
-    top = FakeTime()
+    top = FakeTime(500.0)
     call, _ = scripted(throttled(3600), "ok")
     run(make(top, draw=1.0), call)
     assert fake.sleeps == [60.0, 60.0] and top.sleeps == [65.0]
@@ -115,7 +101,7 @@ def test_clients_told_the_same_retry_after_come_back_spread_out() -> None:
     """Eight stacks throttled by one window: their retries must not land in the same instant again."""
     waits = []
     for client in range(8):
-        fake = FakeTime()
+        fake = FakeTime(500.0)
         rng = random.Random(client)
         call, _ = scripted(throttled(1), "ok")
         RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=rng.random).call(

@@ -23,6 +23,7 @@ from iothub_provider.errors import (
     TransportError,
 )
 from tests.client.conftest import hub_body
+from tests.client.fake_time import FakeTime
 from tests.conftest import SUBSCRIPTION_ID
 
 
@@ -232,21 +233,6 @@ def test_a_throttling_burst_far_beyond_six_attempts_is_waited_out(
     assert api.put_hub(hub_ref, hub_body())["properties"]["state"] == "Active"
     assert sleeps == [1.5] * 25
     assert [rule["fired"] for rule in control.faults()] == [25]
-
-
-class FakeTime:
-    """A clock that moves only when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def test_a_throttled_status_poll_never_carries_the_operation_past_its_deadline(
