@@ -19,7 +19,7 @@ than six times in a row.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Final
@@ -41,6 +41,18 @@ BURST_AFTER_REQUESTS: Final = 16
 
 
 @contextmanager
+def _in_background(run: Callable[[], None], stop: threading.Event) -> Iterator[None]:
+    """Run ``run`` on a daemon thread for the duration of the block; ``stop`` tells it to finish."""
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@contextmanager
 def throttling(control: EmulatorControl, *, window: float = THROTTLE_WINDOW,
                budget: int = THROTTLE_BUDGET) -> Iterator[None]:
     """ARM's request budget: when a window saw more than ``budget`` requests, the excess of the next window
@@ -56,13 +68,8 @@ def throttling(control: EmulatorControl, *, window: float = THROTTLE_WINDOW,
             if excess > 0:
                 control.add_fault(kind="throttle", count=min(excess, budget), retry_after=1)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
+    with _in_background(run, stop):
         yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 @contextmanager
@@ -80,13 +87,8 @@ def burst(control: EmulatorControl, *, seconds: float = BURST_SECONDS,
         stop.wait(seconds)
         control.remove_fault(rule)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
+    with _in_background(run, stop):
         yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _deploy(stack: DeclaredStack, spec: HubSpec, figures: Figures, lock: threading.Lock, label: str) -> None:
