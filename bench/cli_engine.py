@@ -78,10 +78,9 @@ else:
 
 
 def cli_available() -> bool:
-    if os.environ.get("IOTHUB_PULUMI_CLI"):
-        return True
-    found = subprocess.run(["bash", "-c", "command -v pulumi"], capture_output=True).returncode == 0
-    return found or subprocess.run([BUILD, "--path"], capture_output=True).returncode == 0
+    """Whether scripts/pulumi finds a CLI (it alone decides which: $IOTHUB_PULUMI_CLI, PATH, the build)."""
+    found = subprocess.run([SCRIPT, "version"], capture_output=True, stdin=subprocess.DEVNULL)
+    return found.returncode == 0
 
 
 @dataclass
@@ -144,21 +143,28 @@ def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str,
     return config
 
 
+def preview_and_noop_walls(kind: str, size: int, prefix: str, repeat: int,
+                           processes: str = "") -> dict[str, float]:
+    """In a fresh emulator and project of `shape(kind, size, ...)`: the median preview of the new stack and
+    the median no-op up after its first up."""
+    previews, noops = [], []
+    with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, processes))
+        for _ in range(repeat):
+            previews.append(project.preview())
+        project.up()
+        for _ in range(repeat):
+            noops.append(project.up())
+    return {"preview": median(previews), "no-op up": median(noops)}
+
+
 def preview_and_noop(sizes: list[int], repeat: int) -> list[Figure]:
     """Per size and kind: median preview of the new stack and median no-op up after the first up."""
     figures = []
     for size in sizes:
         walls: dict[str, dict[str, float]] = {}
         for kind in ("trivial", "ours"):
-            previews, noops = [], []
-            with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
-                project = Project.create(Path(tmp), shape(kind, size, emu.url, emu.token, f"eng{size}"))
-                for _ in range(repeat):
-                    previews.append(project.preview())
-                project.up()
-                for _ in range(repeat):
-                    noops.append(project.up())
-            walls[kind] = {"preview": median(previews), "no-op up": median(noops)}
+            walls[kind] = preview_and_noop_walls(kind, size, f"eng{size}", repeat)
         for command in ("preview", "no-op up"):
             ours, floor = walls["ours"][command], walls["trivial"][command]
             figures.append(Figure(
@@ -177,7 +183,7 @@ def fleet(hubs: int, groups_per_hub: int, provisioning: float) -> list[Figure]:
         config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
         project = Project.create(Path(tmp), config)
         up = project.up()
-        destroy = project.run("destroy", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview")
+        destroy = project.destroy()
     bound = math.ceil(hubs / FLEET_SLOTS) * provisioning
     case = f"{hubs} hubs x {groups_per_hub} groups, T={provisioning:g}s"
     metrics = {"wall": fmt_s(up), "critical path": fmt_s(bound), "wall/path": fmt_ratio(ratio(up, bound)),
@@ -209,16 +215,7 @@ def arrangement_preview(sizes: list[int], repeat: int) -> list[Figure]:
     for size in sizes:
         walls: dict[str, dict[str, float]] = {}
         for label, processes in ARRANGEMENTS.items():
-            previews, noops = [], []
-            with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
-                config = shape("ours", size, emu.url, emu.token, f"arr{size}", processes)
-                project = Project.create(Path(tmp), config)
-                for _ in range(repeat):
-                    previews.append(project.preview())
-                project.up()
-                for _ in range(repeat):
-                    noops.append(project.up())
-            walls[label] = {"preview": median(previews), "no-op up": median(noops)}
+            walls[label] = preview_and_noop_walls("ours", size, f"arr{size}", repeat, processes)
         hubs = max(1, size // (1 + GROUPS_PER_HUB))
         for command in ("preview", "no-op up"):
             one, spread = walls["one default provider"][command], walls["spread (default)"][command]

@@ -41,10 +41,9 @@ def cli_unavailable() -> tuple[str, bool] | None:
 
     Only a machine with neither `pulumi` nor Go (or a setup told to skip the build) may skip the tests: where
     Go exists, the CLI scripts/setup builds must be there."""
-    if os.environ.get("IOTHUB_PULUMI_CLI") or shutil.which("pulumi"):
-        return None
-    built = subprocess.run([REPO / "scripts" / "build-pulumi", "--path"], capture_output=True, text=True)
-    if built.returncode == 0:
+    # scripts/pulumi alone decides which CLI runs: $IOTHUB_PULUMI_CLI, a `pulumi` on PATH, the built one.
+    found = subprocess.run([SCRIPT, "version"], capture_output=True, stdin=subprocess.DEVNULL)
+    if found.returncode == 0:
         return None
     if shutil.which("go") is None:
         return "no `pulumi` on PATH and no Go toolchain to build one (install the Pulumi CLI)", False

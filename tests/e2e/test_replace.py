@@ -6,7 +6,7 @@ from typing import Any
 
 from iothub_emulator.control import EmulatorControl
 from tests.e2e.cli import PulumiProject
-from tests.e2e.requests import writes
+from tests.e2e.requests import hub_writes, writes
 from tests.lifecycle.arm import Arm
 
 HUB: dict[str, Any] = {"name": "e2e-replace", "partitionCount": 2, "consumerGroups": ["analytics"]}
@@ -14,7 +14,7 @@ HUB: dict[str, Any] = {"name": "e2e-replace", "partitionCount": 2, "consumerGrou
 
 def hub_calls(control: EmulatorControl, name: str) -> list[str]:
     """'PUT' / 'DELETE' of the hub itself, in order."""
-    return [method for method, path in writes(control) if path.lower().endswith(f"/iothubs/{name}")]
+    return [request["method"] for request in hub_writes(control, name)]
 
 
 def test_partition_count_and_location_replace_the_hub_deleting_it_first(
