@@ -7,6 +7,9 @@ Error bodies come in two shapes and both are accepted, with ``code`` a number or
 - IoT Hub RP ``ErrorDetails`` (not enveloped; production sends ``code`` as a number):
   ``{"code": 409002, "httpStatusCode": "Conflict", "message": "... errorcode: IH409002."}``
 
+A body that is not JSON (a gateway's HTML 502 page, a proxy's plain text) is shown in the message as a short
+excerpt: the page's title or its text, at most ``BODY_EXCERPT_MAX`` characters, credentials masked.
+
 The class of the raised error is picked from the HTTP status first (table ``_STATUS_ERRORS``); 409 with code
 409002 is the one refinement (``NotActiveError``).
 """
@@ -14,6 +17,8 @@ The class of the raised error is picked from the HTTP status first (table ``_STA
 from __future__ import annotations
 
 import email.utils
+import html
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +42,17 @@ STALE_ETAG_HINT = (
     "The resource was changed outside Pulumi since Pulumi last read it. Run `pulumi refresh` to see and "
     "accept the changes, then run `pulumi up` again."
 )
+
+BODY_EXCERPT_MAX = 200
+"""At most this many characters of a non-JSON error body reach the message."""
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_INVISIBLE_RE = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]*>")
+_SECRET_RE = re.compile(
+    r"(?i)\b(bearer\s+|(?:sharedaccesskey|sharedaccesssignature|accountkey|sig|access_token|refresh_token"
+    r"|client_secret|primarykey|secondarykey|password)\"?\s*[:=]\s*\"?)[^\s;&,\"']+"
+)
+"""A credential an echoing proxy might show (a bearer token, a key in a connection string or JSON)."""
 
 _STATUS_ERRORS: dict[int, type[ArmError]] = {
     401: AuthenticationError,
@@ -118,11 +134,32 @@ def is_not_active(code: ErrorCode, message: str) -> bool:
     return "not currently in active state" in message.lower()
 
 
+def body_excerpt(text: str) -> str:
+    """What a non-JSON error body (a gateway's HTML page, a proxy's plain text) says, for the message: an
+    HTML page's title, else its text without tags; whitespace collapsed, credentials masked, bounded."""
+    title = _TITLE_RE.search(text)
+    shown = title.group(1) if title else _TAG_RE.sub(" ", _INVISIBLE_RE.sub(" ", text))
+    shown = " ".join(html.unescape(shown).split())
+    shown = _SECRET_RE.sub(r"\1<redacted>", shown)
+    if len(shown) > BODY_EXCERPT_MAX:
+        shown = shown[: BODY_EXCERPT_MAX - 3].rstrip() + "..."
+    return shown
+
+
+def _code_and_message(response: ArmResponse, reason: str) -> tuple[ErrorCode, str]:
+    """From the JSON error body; a body that is not JSON is shown as an excerpt after the reason phrase."""
+    code, message = parse_error_body(response.body, fallback=reason or f"HTTP {response.status}")
+    excerpt = body_excerpt(response.text) if response.body is None else ""
+    if not excerpt:
+        return code, message
+    if not reason or reason.lower() in excerpt.lower():
+        return code, excerpt
+    return code, f"{reason}: {excerpt}"
+
+
 def error_from_response(response: ArmResponse, *, reason: str, sent_if_match: bool = False) -> ArmError:
     """The ArmError subclass for an error response; the only place error bodies are interpreted."""
-    code, message = parse_error_body(response.body, fallback=reason or f"HTTP {response.status}")
-    if response.body is None and response.text and not message:
-        message = response.text[:300]
+    code, message = _code_and_message(response, reason)
     cls = _STATUS_ERRORS.get(response.status, ServerError if response.status >= 500 else ArmError)
     if response.status == 409 and is_not_active(code, message):
         cls = NotActiveError

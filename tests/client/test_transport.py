@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -10,9 +12,11 @@ from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
+from iothub_provider.client.retry import RetryPolicy
 from iothub_provider.client.settings import Settings
 from iothub_provider.client.transport import USER_AGENT, Transport
 from iothub_provider.errors import (
+    ArmError,
     AuthenticationError,
     ConfigurationError,
     NotFoundError,
@@ -256,3 +260,86 @@ def test_a_throttled_status_poll_never_carries_the_operation_past_its_deadline(
     assert sum(fake.sleeps) <= 20.0
     assert fake.sleeps == [3.0] * 6  # a seventh wait would end at 21 s
     assert "iothub:operationTimeout" in str(info.value)
+
+
+NGINX_502 = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    "</center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n"
+)
+ENVOY_503 = "upstream connect error or disconnect/reset before headers. reset reason: connection termination"
+ECHOING_400 = "refused by the proxy, which saw Authorization: Bearer eyJ0eXAiOiJKV1Q.x.y " + "pad " * 100
+
+
+class GatewayStandIn:
+    """A reverse proxy on loopback answering every request with one fixed non-JSON error page."""
+
+    def __init__(self) -> None:
+        self.answer: tuple[int, str, str] = (502, "text/html", NGINX_502)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, content_type, text = stand_in.answer
+                body = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def gateway() -> Iterator[GatewayStandIn]:
+    stand_in = GatewayStandIn()
+    yield stand_in
+    stand_in.server.shutdown()
+    stand_in.server.server_close()
+
+
+@pytest.fixture
+def through_gateway(gateway: GatewayStandIn, hub_ref: HubRef) -> Iterator[IotHubApi]:
+    fake = FakeTime()
+    transport = Transport(
+        Settings(endpoint=gateway.url, access_token="t"),
+        StaticToken("t"),
+        retry=RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.0),
+    )
+    yield IotHubApi(transport)
+    transport.close()
+
+
+def test_a_gateways_html_error_page_is_shown_by_its_title(
+    through_gateway: IotHubApi, hub_ref: HubRef
+) -> None:
+    with pytest.raises(ServerError) as info:
+        through_gateway.get_hub(hub_ref)
+    assert info.value.status == 502 and info.value.message == "502 Bad Gateway"
+    assert str(info.value).endswith("failed with HTTP 502: 502 Bad Gateway")
+
+
+def test_a_proxys_plain_text_error_is_shown_after_the_reason(
+    through_gateway: IotHubApi, hub_ref: HubRef, gateway: GatewayStandIn
+) -> None:
+    gateway.answer = (503, "text/plain", ENVOY_503)
+    with pytest.raises(ServerError) as info:
+        through_gateway.get_hub(hub_ref)
+    assert info.value.message == f"Service Unavailable: {ENVOY_503}"
+
+
+def test_a_long_error_text_is_cut_and_a_token_it_echoes_is_masked(
+    through_gateway: IotHubApi, hub_ref: HubRef, gateway: GatewayStandIn
+) -> None:
+    gateway.answer = (400, "text/plain", ECHOING_400)
+    with pytest.raises(ArmError) as info:
+        through_gateway.get_hub(hub_ref)
+    shown = "Bad Request: refused by the proxy, which saw Authorization: Bearer <redacted> pad pad"
+    assert info.value.message.startswith(shown) and info.value.message.endswith("...")
+    assert len(info.value.message) <= len("Bad Request: ") + 200
+    assert "eyJ0eXAiOiJKV1Q" not in str(info.value)
