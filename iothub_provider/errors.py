@@ -14,7 +14,8 @@
     │   └── ServerError                 5xx: a transient or internal failure on Azure's side
     ├── OperationFailedError            an operation ended Failed or Canceled; carries the async error
     ├── OperationTimeoutError           an operation outlived its deadline; names the operation URL
-    └── HubOwnershipError               create found a same-named hub this stack did not create
+    └── OwnershipError                  create found a hub or consumer group this stack does not own
+        └── HubOwnershipError           the hub's case (a same-named hub, or one that cannot take the program)
 
 Messages never contain tokens, keys or connection strings: they are built from error bodies, status codes and
 resource identifiers only. Foreign exceptions (requests, azure-identity, json) are mapped to these classes at
@@ -37,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "OperationFailedError",
     "OperationTimeoutError",
+    "OwnershipError",
     "PreconditionFailedError",
     "ServerError",
     "ThrottledError",
@@ -195,5 +197,12 @@ class OperationTimeoutError(IotHubProviderError):
         )
 
 
-class HubOwnershipError(IotHubProviderError):
-    """Create found an existing hub with the requested name that this stack did not create (no owner tag)."""
+class OwnershipError(IotHubProviderError):
+    """Create found an existing resource it may not take over: a decision of the provider, not an answer of
+    ARM (which said 200), so there is no HTTP status or request id. The message names the resource and what
+    to do: ``adopt=True`` to take it over deliberately, or another name."""
+
+
+class HubOwnershipError(OwnershipError):
+    """Create found an existing hub with the requested name that this stack did not create (no owner tag), or
+    one of ours whose immutable settings differ from the program's."""

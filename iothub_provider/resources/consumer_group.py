@@ -40,7 +40,7 @@ from pulumi.dynamic import (
 from iothub_provider.client import runtime
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.transport import new_client_request_id
-from iothub_provider.errors import ConflictError, NotFoundError
+from iothub_provider.errors import NotFoundError, OwnershipError
 from iothub_provider.resources import validation as v
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.hub_check import OWNER_TAG
@@ -182,14 +182,12 @@ class ConsumerGroupProvider(ResourceProvider):
                 file=sys.stderr,
             )
             return
-        raise ConflictError(
-            status=409,
-            code="ConsumerGroupExists",
-            request_id=None,
-            message=f"consumer group {ref.name!r} already exists on hub {ref.hub.name!r}.",
-            hint="The hub is not managed by this stack, so another program or person created the group. Set "
-            "adopt=True on the ConsumerGroup to manage it here (Pulumi will then delete it on destroy), or "
-            "choose another name.",
+        raise OwnershipError(
+            f"consumer group {ref.name!r} already exists on IoT hub {ref.hub.name!r} (resource group "
+            f"{ref.hub.resource_group!r}), which this stack does not manage (the hub's {OWNER_TAG!r} tag is "
+            f"{hub_owner!r}), so another program or person created the group. To manage it from this "
+            "program, set adopt=True on the ConsumerGroup (Pulumi will then delete it on destroy); otherwise "
+            f"choose another name. [x-ms-client-request-id: {crid}]"
         )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

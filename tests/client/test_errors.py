@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 import requests
 
+from iothub_provider import errors
 from iothub_provider.client.transport import map_requests_errors
 from iothub_provider.client.wire import (
     ArmResponse,
@@ -18,9 +20,11 @@ from iothub_provider.errors import (
     ArmError,
     AuthenticationError,
     ConflictError,
+    HubOwnershipError,
     IotHubProviderError,
     NotActiveError,
     NotFoundError,
+    OwnershipError,
     PreconditionFailedError,
     ServerError,
     ThrottledError,
@@ -143,6 +147,73 @@ def test_requests_exceptions_become_transport_errors_chained(raised: Exception, 
     assert "api-version" not in str(info.value)
 
 
-def test_every_error_is_an_iothub_provider_error() -> None:
-    for cls in (ArmError, TransportError, NotActiveError, ThrottledError):
-        assert issubclass(cls, IotHubProviderError)
+PUBLIC_ERRORS = [getattr(errors, name) for name in errors.__all__]
+CLASSES_IN_MODULE = {
+    value
+    for value in vars(errors).values()
+    if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ == errors.__name__
+}
+REQUESTS_EXCEPTIONS = sorted(
+    (
+        value
+        for value in vars(requests.exceptions).values()
+        if isinstance(value, type) and issubclass(value, requests.exceptions.RequestException)
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def test_every_error_class_is_public_and_under_the_root() -> None:
+    assert set(PUBLIC_ERRORS) == CLASSES_IN_MODULE and len(PUBLIC_ERRORS) == 16
+    for cls in PUBLIC_ERRORS:
+        assert issubclass(cls, IotHubProviderError), cls
+
+
+def drawn_tree() -> dict[str, str | None]:
+    """Each class in the module docstring's drawing, with the class drawn as its parent."""
+    parents: dict[str, str | None] = {}
+    open_at: list[tuple[int, str]] = []  # (column of the name, name) of the branch being drawn
+    for line in (errors.__doc__ or "").splitlines():
+        match = re.match(r"^([\s│├└─]*)(\w+Error)\s{2,}\S", line)
+        if not match:
+            continue
+        column, name = len(match.group(1)), match.group(2)
+        while open_at and open_at[-1][0] >= column:
+            open_at.pop()
+        assert name not in parents, f"{name} is drawn twice"
+        parents[name] = open_at[-1][1] if open_at else None
+        open_at.append((column, name))
+    return parents
+
+
+def test_the_drawn_tree_is_the_class_tree() -> None:
+    actual = {cls.__name__: cls.__bases__[0].__name__ for cls in PUBLIC_ERRORS}
+    assert drawn_tree() == {**actual, "IotHubProviderError": None}
+
+
+def test_a_hub_refused_for_ownership_is_an_ownership_error_not_an_arm_answer() -> None:
+    assert issubclass(HubOwnershipError, OwnershipError)
+    assert not issubclass(OwnershipError, ArmError)
+
+
+def raised(cls: type[requests.exceptions.RequestException]) -> requests.exceptions.RequestException:
+    if issubclass(cls, requests.exceptions.JSONDecodeError):
+        return cls("Expecting value", "<html>", 0)
+    return cls("cause")
+
+
+@pytest.mark.parametrize("cls", REQUESTS_EXCEPTIONS, ids=lambda cls: cls.__name__)
+def test_every_requests_exception_is_mapped_at_the_boundary(
+    cls: type[requests.exceptions.RequestException],
+) -> None:
+    """As httpx's test_httpcore_all_exceptions_mapped: nothing of requests gets past the boundary unmapped."""
+    exc = raised(cls)
+    with pytest.raises(TransportError) as info, map_requests_errors("GET", URL, "crid-1"):
+        raise exc
+    assert info.value.__cause__ is exc
+    assert str(info.value).startswith(f"GET {URL}: ") and "crid-1" in str(info.value)
+
+
+def test_the_requests_exceptions_walked_include_the_ones_seen_in_practice() -> None:
+    names = {cls.__name__ for cls in REQUESTS_EXCEPTIONS}
+    assert {"ConnectionError", "ReadTimeout", "SSLError", "ChunkedEncodingError", "ProxyError"} <= names
