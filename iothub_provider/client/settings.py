@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from iothub_provider.errors import ConfigurationError
@@ -121,7 +122,11 @@ class Settings:
 
 def validate_endpoint(endpoint: str) -> str:
     """Refuse anything but https, except plain http to loopback (the emulator); strip a trailing slash."""
-    parts = urlsplit(endpoint.strip())
+    try:
+        parts = urlsplit(endpoint.strip())
+        parts.port  # noqa: B018 -- urllib checks the port only when it is read
+    except ValueError as exc:  # "http://[::1", a port out of range or not a number
+        raise ConfigurationError(f"ARM endpoint {endpoint!r} is not a valid URL ({exc})") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigurationError(f"ARM endpoint {endpoint!r} is not an http(s) URL")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -171,8 +176,16 @@ def settings_from(config: ConfigGetter | None = None, environ: Mapping[str, str]
     )
 
 
-def namespaced(raw: Mapping[str, object]) -> ConfigGetter:
-    """A getter over Pulumi's namespaced stack config (``iothub:armEndpoint`` and friends)."""
+class NamespacedConfig(Protocol):
+    """Stack config keyed ``<namespace>:<key>``: the ``pulumi.dynamic.Config`` that a provider's ``configure``
+    gets, or a plain dictionary."""
+
+    def get(self, key: str, /) -> object: ...
+
+
+def namespaced(raw: NamespacedConfig) -> ConfigGetter:
+    """The getter ``settings_from`` reads ``iothub:armEndpoint`` and friends with, over the stack config the
+    engine hands ``configure`` (the one getter of production and tests)."""
 
     def get(key: str) -> str | None:
         value = raw.get(f"{CONFIG_NAMESPACE}:{key}")
