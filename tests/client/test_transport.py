@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
+from iothub_provider.client import transport as transport_module
 from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.retry import RetryPolicy
@@ -224,9 +226,34 @@ def test_retry_after_on_a_delete_paces_the_polls(
     assert api.find_hub(hub_ref) is None
 
 
-def test_a_slow_response_is_waited_for(api: IotHubApi, hub_ref: HubRef, control: EmulatorControl) -> None:
-    control.add_fault(kind="delay", delay=0.2, method="PUT", path="/IotHubs/hub-client-test")
+def test_a_slow_response_within_the_read_timeout_is_waited_for(
+    api: IotHubApi,
+    hub_ref: HubRef,
+    control: EmulatorControl,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transport_module, "READ_TIMEOUT", 2.0)
+    control.add_fault(kind="delay", delay=0.3, method="PUT", path="/IotHubs/hub-client-test")
     assert api.put_hub(hub_ref, hub_body())["name"] == "hub-client-test"
+    assert [rule["fired"] for rule in control.faults()] == [1] and sleeps == []  # slow, and not retried
+
+
+def test_a_response_slower_than_the_read_timeout_is_a_transport_error_and_retried(
+    api: IotHubApi,
+    hub_ref: HubRef,
+    control: EmulatorControl,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transport_module, "READ_TIMEOUT", 0.2)
+    api.put_hub(hub_ref, hub_body())
+    control.add_fault(kind="delay", delay=1.0, method="GET", path="/IotHubs/hub-client-test")
+    assert api.get_hub(hub_ref)["name"] == "hub-client-test"
+    assert [rule["fired"] for rule in control.faults()] == [1] and sleeps == [0.5]
+    control.add_fault(kind="delay", delay=1.0, method="GET", path="/IotHubs/hub-client-test", count=10)
+    with pytest.raises(TransportError, match="timed out"):
+        api.get_hub(hub_ref)
 
 
 def test_a_throttling_burst_far_beyond_six_attempts_is_waited_out(
@@ -239,28 +266,54 @@ def test_a_throttling_burst_far_beyond_six_attempts_is_waited_out(
     assert [rule["fired"] for rule in control.faults()] == [25]
 
 
+def running_create(settings: Settings, timeout: float, draw: float) -> tuple[IotHubApi, FakeTime]:
+    """A client on a fake clock whose operations get ``timeout`` s; the emulator keeps creates running."""
+    fake = FakeTime()
+    retry = RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: draw)
+    transport = Transport(
+        replace(settings, operation_timeout=timeout), StaticToken(settings.access_token or ""), retry=retry
+    )
+    return IotHubApi(transport), fake
+
+
+FIVE_POLLS = 0.5 + 0.75 + 1.025 + 1.1275 + 1.24025
+"""Where the fifth wait between status reads ends: the faults below start at the sixth read, mid-operation
+(a read failing from the first one would have the whole deadline either way and prove nothing)."""
+
+
 def test_a_throttled_status_poll_never_carries_the_operation_past_its_deadline(
     settings: Settings, hub_ref: HubRef, control: EmulatorControl
 ) -> None:
-    """The hub's create keeps running and every status read is throttled: the retries of those reads get
-    only what is left of the operation's 20 s, not a budget of their own."""
-    from dataclasses import replace
-
-    from iothub_provider.client.retry import RetryPolicy
-
-    fake = FakeTime()
-    retry = RetryPolicy(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.0)
-    transport = Transport(replace(settings, operation_timeout=20.0), StaticToken(settings.access_token or ""),
-                          retry=retry)
+    """From the sixth status read of a running create on, every read is throttled: the retries of a read
+    get only what is left of the operation's 20 s, not a deadline of their own."""
+    api, fake = running_create(settings, timeout=20.0, draw=0.0)
     control.set_provisioning("polls", 1000)
-    control.add_fault(kind="throttle", method="GET", path="/operationResults/", retry_after=3, count=1000)
+    control.add_fault(
+        kind="throttle", method="GET", path="/operationResults/", retry_after=3, after=5, count=1000
+    )
     with pytest.raises(ThrottledError) as info:
-        IotHubApi(transport).put_hub(hub_ref, hub_body())
-    transport.close()
-    assert sum(fake.sleeps) <= 20.0
-    assert fake.sleeps == [3.0] * 6  # a seventh wait would end at 21 s
+        api.put_hub(hub_ref, hub_body())
+    api.transport.close()
+    assert fake.sleeps[:5] == pytest.approx([0.5, 0.75, 1.025, 1.1275, 1.24025])
+    assert fake.sleeps[5:] == [3.0] * 5  # a sixth wait would end at 22.6 s
+    assert fake.now == pytest.approx(FIVE_POLLS + 15.0) and fake.now <= 20.0
     assert "iothub:operationTimeout" in str(info.value)
 
+
+def test_a_failing_status_poll_never_carries_the_operation_past_its_deadline(
+    settings: Settings, hub_ref: HubRef, control: EmulatorControl
+) -> None:
+    """From the sixth status read on, every read answers 503: its retries (six attempts and 15.5 s of
+    backoff of their own) get only what is left of the operation's 10 s."""
+    api, fake = running_create(settings, timeout=10.0, draw=1.0)
+    control.set_provisioning("polls", 1000)
+    control.add_fault(kind="error", status=503, method="GET", path="/operationResults/", after=5, count=1000)
+    with pytest.raises(ServerError):
+        api.put_hub(hub_ref, hub_body())
+    api.transport.close()
+    assert fake.sleeps[5:] == [0.5, 1.0, 2.0]  # the next backoff, 4 s, would end at 12.1 s
+    assert fake.now == pytest.approx(FIVE_POLLS + 3.5) and fake.now <= 10.0
+    assert [rule["fired"] for rule in control.faults()] == [4]
 
 NGINX_502 = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
