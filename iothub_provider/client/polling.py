@@ -9,7 +9,10 @@ Strategy, first that applies to the initial response wins (as ARM and azure-core
 3. Provisioning state: GET the resource itself; ``properties.provisioningState`` Succeeded/Failed/Canceled is
    terminal (absent means Succeeded); for a DELETE, 404 means done.
 
-A response with none of these (PUT 200 with a terminal state, DELETE 200/204) is already final.
+A response with none of these (PUT 200 with a terminal state, DELETE 200/204) is already final. Each strategy
+decides what a 404 of its status URL means and where the result is read (``not_found``, ``final_get_url``, as
+azure-core keeps ``get_final_get_url`` on each polling algorithm), so a new strategy needs no change to
+``Poller``.
 
 Schedule: the first status read happens immediately. After that, ``Retry-After`` on the latest response wins
 (capped at ``RETRY_AFTER_CAP``, 60 s: the one cap, which the retry policy applies to 429s too). Without it,
@@ -41,7 +44,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from iothub_provider.client.wire import ArmResponse, redact_url, retry_after_seconds
 from iothub_provider.errors import NotFoundError, OperationFailedError, OperationTimeoutError
@@ -72,10 +75,14 @@ def next_poll_delay(reads: int, elapsed: float) -> float:
 
 
 Fetch = Callable[[str], ArmResponse]
+NotFoundMeans = Literal["gone", "not yet", "error"]
+"""What a 404 of the status URL means: the deleted resource is gone (done), the resource just written is not
+readable yet (read again on the schedule), or an error (raised)."""
 
 
 class PollingStrategy(Protocol):
-    """How to learn the status of one kind of long-running operation."""
+    """How to learn the status of one kind of long-running operation, and what its answers mean; the poller
+    asks, so a new strategy needs no change to ``Poller``."""
 
     name: str
 
@@ -84,6 +91,15 @@ class PollingStrategy(Protocol):
     def status(self, response: ArmResponse) -> str: ...
 
     def error(self, response: ArmResponse) -> dict[str, Any] | None: ...
+
+    def not_found(self, method: str) -> NotFoundMeans:
+        """What a 404 of the status URL means during a ``method`` operation."""
+        ...
+
+    def final_get_url(self, resource_url: str, last: ArmResponse) -> str | None:
+        """After a PUT or PATCH succeeded: the URL to read the result from, or None when ``last`` (the final
+        status response) is the result (azure-core's ``get_final_get_url``)."""
+        ...
 
 
 @dataclass
@@ -105,6 +121,12 @@ class AsyncOperationPolling:
         err = body.get("error")
         return err if isinstance(err, dict) else None
 
+    def not_found(self, method: str) -> NotFoundMeans:
+        return "error"  # the monitor URL itself is missing, whatever the operation
+
+    def final_get_url(self, resource_url: str, last: ArmResponse) -> str | None:
+        return resource_url  # the monitor's body is the status, never the resource
+
 
 @dataclass
 class LocationPolling:
@@ -125,6 +147,12 @@ class LocationPolling:
     def error(self, response: ArmResponse) -> dict[str, Any] | None:
         return None
 
+    def not_found(self, method: str) -> NotFoundMeans:
+        return "gone" if method == "DELETE" else "error"
+
+    def final_get_url(self, resource_url: str, last: ArmResponse) -> str | None:
+        return None if isinstance(last.body, dict) and last.body else resource_url
+
 
 @dataclass
 class ProvisioningStatePolling:
@@ -141,6 +169,12 @@ class ProvisioningStatePolling:
 
     def error(self, response: ArmResponse) -> dict[str, Any] | None:
         return {"code": None, "message": f"provisioningState is {provisioning_state(response.body)}"}
+
+    def not_found(self, method: str) -> NotFoundMeans:
+        return "gone" if method == "DELETE" else "not yet"  # the service's brief 404 after a write
+
+    def final_get_url(self, resource_url: str, last: ArmResponse) -> str | None:
+        return None  # the last read is the resource itself
 
 
 def provisioning_state(body: Any) -> str | None:
@@ -178,20 +212,24 @@ class Poller:
     def wait(self, method: str, resource_url: str, initial: ArmResponse) -> ArmResponse | None:
         """Wait for the operation started by ``initial``; the resource after PUT/PATCH, None after DELETE."""
         strategy = choose_strategy(method, resource_url, initial)
+        if strategy is not None:
+            return self.follow(method, resource_url, strategy, initial)
+        if method == "DELETE":
+            return None
+        return initial if isinstance(initial.body, dict) else self.read_after_write(resource_url)
+
+    def follow(
+        self, method: str, resource_url: str, strategy: PollingStrategy, initial: ArmResponse
+    ) -> ArmResponse | None:
+        """Follow the operation started by ``initial`` with ``strategy``, whose answers decide what a 404
+        means and where the result is read; the resource after PUT/PATCH, None after DELETE."""
         started = self.clock()
-        if strategy is None:
-            if method == "DELETE":
-                return None
-            return initial if isinstance(initial.body, dict) else self.read_after_write(resource_url, started)
         log.debug("polling %s via %s", redact_url(resource_url), strategy.name)
         last = self._run(method, strategy, initial, started)
         if method == "DELETE":
             return None
-        if isinstance(strategy, ProvisioningStatePolling):
-            return last
-        if isinstance(strategy, LocationPolling) and isinstance(last.body, dict) and last.body:
-            return last
-        return self.read_after_write(resource_url, started)
+        final_url = strategy.final_get_url(resource_url, last)
+        return last if final_url is None else self.read_after_write(final_url, started)
 
     def _run(
         self, method: str, strategy: PollingStrategy, initial: ArmResponse, started: float
@@ -211,11 +249,13 @@ class Poller:
             try:
                 response = self.fetch(strategy.status_url())
             except NotFoundError:
-                if method == "DELETE" and not isinstance(strategy, AsyncOperationPolling):
+                meaning = strategy.not_found(method)
+                if meaning == "gone":
                     return _gone(strategy.status_url())
-                if not isinstance(strategy, ProvisioningStatePolling):
+                if meaning == "error":
                     raise
-                log.info("%s not readable yet after the write; reading again", redact_url(strategy.url))
+                url = redact_url(strategy.status_url())
+                log.info("%s not readable yet after the write; reading again", url)
                 reads, delay_hint, status = reads + 1, None, "NotFound"
                 continue
             reads += 1

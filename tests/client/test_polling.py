@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from iothub_provider.client.polling import (
     AsyncOperationPolling,
     LocationPolling,
+    NotFoundMeans,
     Poller,
     ProvisioningStatePolling,
     choose_strategy,
@@ -192,6 +194,49 @@ def test_the_deadline_counts_from_the_start_of_the_operation_not_of_the_polling(
         operation.wait("PUT", HUB, resp(201, {}, Azure_AsyncOperation=AAO))
     assert sum(fake.sleeps) <= 5.0
 
+
+
+@dataclass
+class ResultHeaderPolling:
+    """A strategy the poller has never heard of: a monitor whose last answer names the result's URL in a
+    header, and which is not readable at first."""
+
+    url: str
+    name: str = "x-result"
+    result_url: str | None = None
+
+    def status_url(self) -> str:
+        return self.url
+
+    def status(self, response: ArmResponse) -> str:
+        self.result_url = response.header("x-result")
+        return str(response.body["status"])
+
+    def error(self, response: ArmResponse) -> dict[str, Any] | None:
+        return None
+
+    def not_found(self, method: str) -> NotFoundMeans:
+        return "not yet"
+
+    def final_get_url(self, resource_url: str, last: ArmResponse) -> str | None:
+        return self.result_url
+
+
+def test_a_new_strategy_decides_its_404s_and_its_final_read_without_a_change_to_the_poller() -> None:
+    fake = FakeTime(1000.0)
+    result = f"{BASE}/results/r1"
+    final = resp(200, {"name": "h"}, url=result)
+    script = Script(
+        {
+            LOC: [not_found(), resp(200, {"status": "Running"}, url=LOC)]
+            + [resp(200, {"status": "Succeeded"}, url=LOC, X_Result=result)],
+            result: [final],
+        }
+    )
+    strategy = ResultHeaderPolling(LOC)
+    assert poller(script, fake).follow("PUT", HUB, strategy, resp(202, None)) is final
+    assert script.fetched == [LOC, LOC, LOC, result]
+    assert fake.sleeps == [0.5, 0.75]
 
 def _seen_done(duration: float, sdk: bool = False) -> tuple[float, int]:
     """When a client on our schedule (or on azure-core's default: at once, then every 30 s) sees the end."""
