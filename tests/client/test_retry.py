@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from iothub_provider.client.polling import poll_interval
+from iothub_provider.client.polling import Poller
 from iothub_provider.client.retry import RetryPolicy, is_retryable
+from iothub_provider.client.wire import ArmResponse
 from iothub_provider.errors import (
     ArmError,
     AuthenticationError,
@@ -95,6 +96,24 @@ def test_retry_after_is_capped_at_one_minute_before_the_jitter(fake: FakeTime) -
     call, _ = scripted(throttled(3600), "ok")
     run(make(top, draw=1.0), call)
     assert fake.sleeps == [60.0, 60.0] and top.sleeps == [65.0]
+
+
+def test_a_429_and_a_status_poll_asking_for_an_hour_both_wait_the_one_cap(fake: FakeTime) -> None:
+    """One cap (polling.RETRY_AFTER_CAP) for both: a Retry-After of an hour waits one minute either way."""
+    call, _ = scripted(throttled(3600), "ok")
+    run(make(fake, draw=0.0), call)  # no jitter drawn: the capped wait itself
+    monitor = "https://management.azure.com/subscriptions/s/providers/Microsoft.Devices/operationResults/o"
+    answers = iter(
+        [
+            ArmResponse(status=200, headers={"retry-after": "3600"}, body={"status": "Running"}, url=monitor),
+            ArmResponse(status=200, headers={}, body={"status": "Succeeded"}, url=monitor),
+        ]
+    )
+    polled = FakeTime(500.0)
+    poller = Poller(fetch=lambda _url: next(answers), deadline=4000.0, sleep=polled.sleep, clock=polled.clock)
+    initial = ArmResponse(status=202, headers={"azure-asyncoperation": monitor}, body=None, url=monitor)
+    assert poller.wait("DELETE", monitor, initial) is None
+    assert fake.sleeps == [60.0] and polled.sleeps == [60.0]
 
 
 def test_clients_told_the_same_retry_after_come_back_spread_out() -> None:
@@ -241,7 +260,7 @@ def test_not_active_is_waited_out_on_the_polling_curve(fake: FakeTime) -> None:
     policy = make(fake, draw=1.0, max_attempts=2)
     call, calls = scripted(*[arm(NotActiveError, 409, code=409002) for _ in range(8)], "ok")
     assert run(policy, call) == "ok"
-    assert fake.sleeps == [poll_interval(n) for n in range(1, 9)]
+    assert fake.sleeps == [0.5, 0.75, 1.125, 1.6875, 2.53125, 3.796875, 5.6953125, 8.54296875]
     assert len(calls) == 9
 
 
