@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from iothub_provider.client.auth import IdentityToken, StaticToken, TokenProvider, token_provider_for
+from iothub_provider.client.auth import IdentityToken, StaticToken, token_provider_for
 from iothub_provider.client.settings import Settings
 from iothub_provider.errors import ConfigurationError, CredentialError
 
@@ -46,6 +46,8 @@ class ManagedIdentityEndpoint:
 
     def __init__(self, ttl: int) -> None:
         self.ttl = ttl
+        self.status = 200
+        """Anything else answers an error body, as an endpoint without an identity assigned does."""
         self.resources: list[str] = []
         endpoint = self
 
@@ -58,8 +60,11 @@ class ManagedIdentityEndpoint:
                     "expires_on": str(int(time.time()) + endpoint.ttl),
                     "resource": resource,
                     "token_type": "Bearer",
+                } if endpoint.status == 200 else {
+                    "statusCode": endpoint.status,
+                    "message": "No managed identity is assigned to this resource.",
                 }).encode()
-                self.send_response(200)
+                self.send_response(endpoint.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -112,20 +117,20 @@ def test_default_azure_credential_token_is_refreshed_before_it_expires(
     assert [token(), token()] == ["mi-token-1", "mi-token-2"]
 
 
-class FailingIdentity(IdentityToken):
-    def _build(self) -> TokenProvider:
-        from azure.core.exceptions import ClientAuthenticationError
-
-        def fail() -> str:
-            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
-
-        return fail
-
-
-def test_credential_failures_are_mapped_and_chained() -> None:
+def test_credential_failures_are_mapped_and_chained(
+    managed_identity: ManagedIdentityEndpoint, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """DefaultAzureCredential's real failure path: the managed-identity endpoint answers 400 and nothing else
+    has a token (no CLI on the PATH, no token caches in HOME, even on a machine logged in with `az login`).
+    A 500 takes the same path after about 5 s of azure-identity's own retries, too slow for this suite."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    managed_identity.status = 400
+    token = token_provider_for(Settings())
     with pytest.raises(CredentialError, match="az login") as info:
-        FailingIdentity(Settings())()
+        token()
     assert type(info.value.__cause__).__name__ == "ClientAuthenticationError"
+    assert managed_identity.resources  # the refusal came from the endpoint, not from a missing one
 
 
 def test_importing_and_unpickling_providers_loads_no_azure_sdk_nor_http_stack() -> None:
