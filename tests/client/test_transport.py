@@ -49,6 +49,15 @@ def test_create_sends_auth_user_agent_and_one_client_request_id(
     assert {k.lower(): v for k, v in sent[0]["headers"].items()}["if-none-match"] == "*"
 
 
+def test_resource_paths_are_quoted() -> None:
+    hub = HubRef(SUBSCRIPTION_ID, "rg iot", "h")
+    assert hub.path == (
+        f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg%20iot/providers/Microsoft.Devices/IotHubs/h"
+    )
+    group = ConsumerGroupRef(hub, "events", "a/b")
+    assert group.path == f"{hub.path}/eventHubEndpoints/events/ConsumerGroups/a%2Fb"
+
+
 def test_missing_hub_is_not_found_with_arm_code_and_request_id(api: IotHubApi, hub_ref: HubRef) -> None:
     with pytest.raises(NotFoundError) as info:
         api.get_hub(hub_ref)

@@ -11,9 +11,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client import runtime
-from iothub_provider.client.api import HubRef
 from iothub_provider.client.settings import Settings
-from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
+from iothub_provider.errors import PreconditionFailedError
 from tests.providers.conftest import hub_inputs
 
 
@@ -49,7 +48,7 @@ def test_logs_and_errors_never_carry_secrets(
     outs = result.outs or {}
     news = hubs.check({}, hub_inputs(retention_days=2.0)).inputs
     hubs.update(result.id, outs, news)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(PreconditionFailedError) as info:
         hubs.update(result.id, outs, hubs.check({}, hub_inputs(retention_days=3.0)).inputs)  # stale etag
     captured = capsys.readouterr()
     text = caplog.text + captured.out + captured.err + str(info.value)
@@ -63,4 +62,3 @@ def test_settings_repr_and_transport_refuse_to_leak(configured: Settings) -> Non
     assert configured.access_token not in repr(configured)
     with pytest.raises(TypeError):
         dill.dumps(api.transport)
-    assert HubRef(SUBSCRIPTION_ID, RESOURCE_GROUP, "h").path.endswith("/IotHubs/h")
