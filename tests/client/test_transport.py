@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -257,12 +258,24 @@ def test_a_response_slower_than_the_read_timeout_is_a_transport_error_and_retrie
 ) -> None:
     monkeypatch.setattr(transport_module, "READ_TIMEOUT", 0.2)
     api.put_hub(hub_ref, hub_body())
-    control.add_fault(kind="delay", delay=1.0, method="GET", path="/IotHubs/hub-client-test")
+    control.clear_requests()
+    control.add_fault(kind="delay", delay=0.5, method="GET", path="/IotHubs/hub-client-test")
     assert api.get_hub(hub_ref)["name"] == "hub-client-test"
     assert [rule["fired"] for rule in control.faults()] == [1] and sleeps == [0.5]
-    control.add_fault(kind="delay", delay=1.0, method="GET", path="/IotHubs/hub-client-test", count=10)
+    control.add_fault(kind="delay", delay=0.5, method="GET", path="/IotHubs/hub-client-test", count=10)
     with pytest.raises(TransportError, match="timed out"):
         api.get_hub(hub_ref)
+    answered_after_the_test(control, 2 + 6)
+
+
+def answered_after_the_test(control: EmulatorControl, requests: int) -> None:
+    """Wait until the emulator has answered (and logged) the requests the client gave up on, so that none
+    lands in the request log of a later test."""
+    waited = 0.0
+    while len(control.requests()) < requests and waited < 5.0:
+        time.sleep(0.05)
+        waited += 0.05
+    assert len(control.requests()) == requests
 
 
 def test_a_throttling_burst_far_beyond_six_attempts_is_waited_out(
