@@ -1,48 +1,41 @@
 """The stack: IoT hubs and their consumer groups, described by stack configuration.
 
 Every hub is an entry of the `iothub-provider:hubs` object (its key is the hub's Pulumi name); unset keys
-fall back to the stack-wide `resourceGroup`, `location` and `tags`, then to the defaults below.
-README.md ("Configuration reference") lists every key. Exports per hub key: host name, Event Hub-compatible
-endpoint and path, consumer group names, and the service connection string (secret).
+fall back to the stack-wide `resourceGroup`, `location` and `tags`, then to the defaults below. Every
+input of `IotHub` is a key, named in camelCase (`partitionCount`, `cloudToDevice`; derived from the hub
+schema), and README.md ("Configuration reference") lists them. Exports per hub key: host name, Event
+Hub-compatible endpoint and path, consumer group names, and the service connection string (secret).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from iothub_provider import ConsumerGroup, IotHub
+from iothub_provider.resources import hub_schema as schema
+from iothub_provider.resources.arm_shapes import from_arm
 from iothub_provider.resources.sharding import provider_for
 
 DEFAULT_LOCATION = "westeurope"
 DEFAULT_SKU: dict[str, Any] = {"name": "S1", "capacity": 1}
 DEFAULT_HUBS: dict[str, Any] = {"telemetry": {"partitionCount": 4, "consumerGroups": ["analytics"]}}
-HUB_KEYS = frozenset({
-    "name", "resourceGroup", "location", "subscriptionId", "sku", "partitionCount", "retentionDays", "tags",
-    "minTlsVersion", "publicNetworkAccess", "disableLocalAuth", "consumerGroups", "adopt",
-})
+HUB_SETTINGS = {schema.config_key(prop): prop for prop in schema.INPUTS}
+"""Every hub input under its camelCase config key (``partitionCount``, ``cloudToDevice``, ...)."""
+HUB_KEYS = frozenset({*HUB_SETTINGS, "consumerGroups"})
+SCALARS: dict[str, tuple[type, str]] = {"str": (str, "a string"), "int": (int, "a whole number"),
+                                       "bool": (bool, "true or false")}
 
 
 @dataclass(frozen=True)
 class HubSpec:
-    """One hub as the stack configuration describes it."""
+    """One hub as the stack configuration describes it: ``IotHub``'s keyword arguments and its groups."""
 
     key: str
-    resource_group_name: str
-    location: str
-    sku: dict[str, Any]
-    name: str | None = None
-    subscription_id: str | None = None
-    partition_count: int | None = None
-    retention_days: int | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-    min_tls_version: str | None = None
-    public_network_access: str | None = None
-    disable_local_auth: bool | None = None
-    adopt: bool | None = None
+    inputs: dict[str, Any]
     consumer_groups: tuple[str, ...] = ()
 
 
@@ -58,6 +51,21 @@ def _typed(value: Any, expected: type, key: str, what: str) -> Any:
     return value
 
 
+def _setting(prop: schema.Property, value: Any, where: str) -> Any:
+    """One hub setting from config: scalars type-checked here, nested objects (camelCase in YAML, as config
+    keys are) handed to ``IotHub`` in snake_case; the provider's check judges their contents."""
+    if prop.shape is not None:
+        if prop.container == "list":
+            checked = _typed(value, list, where, "a list of objects")
+        else:
+            checked = _typed(value, dict, where, "an object")
+        return from_arm(prop.shape, checked, prop.container)
+    if prop.container == "map":
+        return _typed(value, dict, where, "an object")
+    expected, what = SCALARS[str(prop.type)]
+    return _typed(value, expected, where, what)
+
+
 def hub_spec(key: str, raw: Any, *, defaults: Mapping[str, Any]) -> HubSpec:
     """Validate one entry of `hubs`; every error names the config key and what to put there."""
     where = f"hubs.{key}"
@@ -66,32 +74,25 @@ def hub_spec(key: str, raw: Any, *, defaults: Mapping[str, Any]) -> HubSpec:
     unknown = sorted(set(raw) - HUB_KEYS)
     if unknown:
         raise _fail(where, f"has unknown keys {unknown}; allowed: {sorted(HUB_KEYS)}")
-    group = raw.get("resourceGroup") or defaults.get("resourceGroup")
-    if not group:
+    settings = {
+        "resourceGroup": raw.get("resourceGroup") or defaults.get("resourceGroup"),
+        "location": raw.get("location") or defaults.get("location") or DEFAULT_LOCATION,
+        "sku": raw.get("sku") or DEFAULT_SKU,
+        "tags": {**defaults.get("tags", {}),
+                 **_typed(raw.get("tags", {}), dict, f"{where}.tags", "an object")},
+    }
+    if not settings["resourceGroup"]:
         raise _fail(f"{where}.resourceGroup",
                     "is required (or set iothub-provider:resourceGroup for all hubs)")
+    inputs: dict[str, Any] = {}
+    for config_key, prop in HUB_SETTINGS.items():
+        value = settings[config_key] if config_key in settings else raw.get(config_key)
+        if value is not None and value != {}:
+            inputs[prop.name] = _setting(prop, value, f"{where}.{config_key}")
     groups = _typed(raw.get("consumerGroups", []), list, f"{where}.consumerGroups", "a list of names")
     if not all(isinstance(name, str) and name for name in groups):
         raise _fail(f"{where}.consumerGroups", f"must be a list of non-empty names, got {groups!r}")
-    return HubSpec(
-        key=key,
-        name=_typed(raw.get("name"), str, f"{where}.name", "a string"),
-        resource_group_name=_typed(group, str, f"{where}.resourceGroup", "a string"),
-        location=_typed(raw.get("location") or defaults.get("location") or DEFAULT_LOCATION, str,
-                        f"{where}.location", "a string"),
-        subscription_id=_typed(raw.get("subscriptionId"), str, f"{where}.subscriptionId", "a string"),
-        sku=_typed(raw.get("sku") or DEFAULT_SKU, dict, f"{where}.sku", "an object {name, capacity}"),
-        partition_count=_typed(raw.get("partitionCount"), int, f"{where}.partitionCount", "a whole number"),
-        retention_days=_typed(raw.get("retentionDays"), int, f"{where}.retentionDays", "a whole number"),
-        tags={**defaults.get("tags", {}), **_typed(raw.get("tags", {}), dict, f"{where}.tags", "an object")},
-        min_tls_version=_typed(raw.get("minTlsVersion"), str, f"{where}.minTlsVersion", 'a string ("1.2")'),
-        public_network_access=_typed(raw.get("publicNetworkAccess"), str, f"{where}.publicNetworkAccess",
-                                     '"Enabled" or "Disabled"'),
-        disable_local_auth=_typed(raw.get("disableLocalAuth"), bool, f"{where}.disableLocalAuth",
-                                  "true or false"),
-        adopt=_typed(raw.get("adopt"), bool, f"{where}.adopt", "true or false"),
-        consumer_groups=tuple(groups),
-    )
+    return HubSpec(key=key, inputs=inputs, consumer_groups=tuple(groups))
 
 
 def hub_specs(config: pulumi.Config) -> list[HubSpec]:
@@ -109,31 +110,17 @@ def hub_specs(config: pulumi.Config) -> list[HubSpec]:
 
 
 def deploy(spec: HubSpec) -> tuple[IotHub, list[ConsumerGroup]]:
-    hub = IotHub(
-        spec.key,
-        resource_group_name=spec.resource_group_name,
-        name=spec.name,
-        location=spec.location,
-        sku=spec.sku,
-        partition_count=spec.partition_count,
-        retention_days=spec.retention_days,
-        tags=spec.tags or None,
-        min_tls_version=spec.min_tls_version,
-        public_network_access=spec.public_network_access,
-        disable_local_auth=spec.disable_local_auth,
-        subscription_id=spec.subscription_id,
-        adopt=spec.adopt,
-    )
+    hub = IotHub(spec.key, **spec.inputs)
     # A hub's consumer groups share its provider process (README "Deploying a fleet"): their short calls
     # come after the hub's create and never queue behind other hubs' long ones.
     instance = provider_for(spec.key)
     groups = [
         ConsumerGroup(
             f"{spec.key}-{group}",
-            resource_group_name=spec.resource_group_name,
+            resource_group_name=spec.inputs["resource_group_name"],
             hub_name=hub.name,
             name=group,
-            subscription_id=spec.subscription_id,
+            subscription_id=spec.inputs.get("subscription_id"),
             opts=pulumi.ResourceOptions(provider=instance) if instance is not None else None,
         )
         for group in spec.consumer_groups

@@ -3,6 +3,10 @@
 Public API::
 
     from iothub_provider import IotHub, IotHubArgs, ConsumerGroup, ConsumerGroupArgs
+    from iothub_provider import CloudToDevicePropertiesArgs, RoutingPropertiesArgs, ...  # nested settings
+
+Nested settings come as pulumi-azure-native names them: ``<Name>Args`` classes, ``<Name>ArgsDict``
+dictionaries (snake_case keys) and ``<Name>Response`` outputs (``iothub_provider.resources.hub_types``).
 
 Providers (pickled by reference into Pulumi state, so never rename or move them): ``IotHubProvider`` and
 ``ConsumerGroupProvider``. Errors: ``iothub_provider.errors``.
@@ -20,7 +24,9 @@ from iothub_provider.resources import (
     IotHub,
     IotHubArgs,
     IotHubProvider,
+    hub_types,
 )
+from iothub_provider.resources.hub_types import *  # noqa: F403  (the nested types, listed in __all__)
 
 __all__ = [
     "ConsumerGroup",
@@ -31,4 +37,5 @@ __all__ = [
     "IotHubProvider",
     "IotHubProviderError",
     "__version__",
+    *hub_types.__all__,
 ]

@@ -3,7 +3,11 @@
 Usage, in the style of pulumi-azure-native::
 
     hub = IotHub("telemetry", resource_group_name="rg-iot", location="westeurope",
-                 sku={"name": "S1", "capacity": 1}, partition_count=4, retention_days=1, tags={"env": "dev"})
+                 sku={"name": "S1", "capacity": 1}, partition_count=4, retention_days=1, tags={"env": "dev"},
+                 cloud_to_device=CloudToDevicePropertiesArgs(max_delivery_count=5))
+
+Nested settings are typed in snake_case (``hub_types``: an ``*Args`` class or an ``*ArgsDict`` dictionary
+each); dictionaries in ARM's camelCase, as earlier versions took them, still work, with a warning per key.
 
 Without ``name`` the hub is named after the resource plus a stable six-character suffix. ``adopt=True`` takes
 an existing hub under management (settings the program does not declare are kept); ``IotHub.get(...)`` reads
@@ -21,131 +25,74 @@ inputs as ``pulumi.Output.secret(...)`` too so the inputs are encrypted in state
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
-from iothub_provider.resources import hub_model as model
+from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources import sharding
+from iothub_provider.resources.arm_shapes import from_arm
 from iothub_provider.resources.hub_provider import IotHubProvider
+from iothub_provider.resources.hub_types import IotHubArgs, IotHubOutputs
 
-ARG_NAMES = (
-    "resource_group_name",
-    "location",
-    "sku",
-    "name",
-    "partition_count",
-    "retention_days",
-    "tags",
-    "min_tls_version",
-    "public_network_access",
-    "disable_local_auth",
-    "subscription_id",
-    "features",
-    "enable_file_upload_notifications",
-    "cloud_to_device",
-    "routing",
-    "ip_filter_rules",
-    "network_rule_sets",
-    "identity",
-    "storage_endpoints",
-    "messaging_endpoints",
-    "adopt",
-)
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
+    from iothub_provider.resources.hub_types import IotHubArgsDict
 
-class IotHubArgs:
-    """The inputs of an ``IotHub``; nested settings are ARM-shaped dictionaries (camelCase keys inside)."""
+__all__ = ["IotHub", "IotHubArgs"]
 
-    def __init__(
-        self,
-        *,
-        resource_group_name: Input[str],
-        location: Input[str],
-        sku: Input[dict[str, Any]],
-        name: Input[str] | None = None,
-        partition_count: Input[int] | None = None,
-        retention_days: Input[int] | None = None,
-        tags: Input[dict[str, Input[str]]] | None = None,
-        min_tls_version: Input[str] | None = None,
-        public_network_access: Input[str] | None = None,
-        disable_local_auth: Input[bool] | None = None,
-        subscription_id: Input[str] | None = None,
-        features: Input[str] | None = None,
-        enable_file_upload_notifications: Input[bool] | None = None,
-        cloud_to_device: Input[dict[str, Any]] | None = None,
-        routing: Input[dict[str, Any]] | None = None,
-        ip_filter_rules: Input[list[Any]] | None = None,
-        network_rule_sets: Input[dict[str, Any]] | None = None,
-        identity: Input[dict[str, Any]] | None = None,
-        storage_endpoints: Input[dict[str, Any]] | None = None,
-        messaging_endpoints: Input[dict[str, Any]] | None = None,
-        adopt: Input[bool] | None = None,
-    ) -> None:
-        self.resource_group_name = resource_group_name
-        self.location = location
-        self.sku = sku
-        self.name = name
-        self.partition_count = partition_count
-        self.retention_days = retention_days
-        self.tags = tags
-        self.min_tls_version = min_tls_version
-        self.public_network_access = public_network_access
-        self.disable_local_auth = disable_local_auth
-        self.subscription_id = subscription_id
-        self.features = features
-        self.enable_file_upload_notifications = enable_file_upload_notifications
-        self.cloud_to_device = cloud_to_device
-        self.routing = routing
-        self.ip_filter_rules = ip_filter_rules
-        self.network_rule_sets = network_rule_sets
-        self.identity = identity
-        self.storage_endpoints = storage_endpoints
-        self.messaging_endpoints = messaging_endpoints
-        self.adopt = adopt
-
-    def to_props(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ARG_NAMES if getattr(self, k) is not None}
+ARG_NAMES = tuple(p.name for p in schema.INPUTS)
+"""The keyword arguments of ``IotHub`` (the fuzzer draws from them)."""
 
 
 def _declared_outputs() -> dict[str, Any]:
     """Every output key, declared so it becomes an attribute (dynamic resources only expose declared keys)."""
-    keys = [*model.INPUT_KEYS, *model.COMPUTED_OUTPUTS, *model.SECRET_OUTPUTS]
+    keys = [*schema.INPUT_KEYS, *schema.COMPUTED_OUTPUTS, *schema.SECRET_OUTPUTS]
     return {k: None for k in keys if k != "id"}
 
 
 def _secret_options(opts: ResourceOptions | None, **extra: Any) -> ResourceOptions:
-    secret = [*model.SECRET_OUTPUTS, *model.SECRET_INPUTS]
-    own = ResourceOptions(additional_secret_outputs=secret, **extra)
+    own = ResourceOptions(additional_secret_outputs=[*schema.SECRET_OUTPUTS, *schema.SECRET_INPUTS], **extra)
     return ResourceOptions.merge(opts, own)
 
 
-class IotHub(Resource, module="iothub", name="IotHub"):
+def _later(value: Any, convert: Callable[[Any], Any]) -> Any:
+    return Output.from_input(value).apply(convert)
+
+
+def snake_case_props(props: dict[str, Any], warn: Callable[[str], None]) -> dict[str, Any]:
+    """Nested settings as plain snake_case dicts (args objects unpacked; values not known yet converted
+    once they are), and a warning for each key still spelled the ARM way (``maxDeliveryCount``)."""
+    out = dict(props)
+    for prop in schema.NESTED:
+        if prop.name not in out or prop.shape is None:
+            continue
+        told: set[tuple[str, str]] = set()
+
+        def renamed(arm: str, snake: str, name: str = prop.name, told: set[tuple[str, str]] = told) -> None:
+            if (arm, snake) not in told:
+                told.add((arm, snake))
+                warn(f"{name}: {arm!r} is the ARM spelling; write {snake!r} (snake_case, as in "
+                     "pulumi-azure-native). The camelCase form still works.")
+
+        out[prop.name] = from_arm(prop.shape, out[prop.name], prop.container, later=_later, renamed=renamed)
+    return out
+
+
+class IotHub(IotHubOutputs, Resource, module="iothub", name="IotHub"):
     """An Azure IoT hub (``Microsoft.Devices/IotHubs``) managed through ARM."""
 
-    resource_group_name: Output[str]
-    name: Output[str]
-    location: Output[str]
-    sku: Output[dict[str, Any]]
-    partition_count: Output[int]
-    retention_days: Output[int]
-    tags: Output[dict[str, str]]
-    subscription_id: Output[str]
-    etag: Output[str]
-    host_name: Output[str]
-    event_hub_endpoint: Output[str]
-    event_hub_path: Output[str]
-    event_hub_partition_ids: Output[list[str]]
-    provisioning_state: Output[str]
-    state: Output[str]
-    sku_tier: Output[str]
-    all_tags: Output[dict[str, str]]
-    shared_access_policies: Output[list[dict[str, Any]]]
-    owner_connection_string: Output[str]
-    service_connection_string: Output[str]
-    event_hub_connection_string: Output[str]
+    @overload
+    def __init__(self, resource_name: str, args: IotHubArgs, opts: ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self, resource_name: str, *, opts: ResourceOptions | None = None, **kwargs: Unpack[IotHubArgsDict]
+    ) -> None: ...
 
     def __init__(
         self,
@@ -157,10 +104,13 @@ class IotHub(Resource, module="iothub", name="IotHub"):
         if args is not None and kwargs:
             raise TypeError("pass either an IotHubArgs or keyword arguments, not both")
         args = args if args is not None else IotHubArgs(**kwargs)
-        props = {**_declared_outputs(), **args.to_props()}
+        warnings: list[str] = []
+        props = {**_declared_outputs(), **snake_case_props(args.to_props(), warnings.append)}
         props["pulumi_owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         opts = sharding.place(resource_name, opts)  # its own provider process (README "Deploying a fleet")
         super().__init__(IotHubProvider(), resource_name, props, _secret_options(opts))
+        for message in warnings:
+            pulumi.log.warn(message, resource=self)
 
     @staticmethod
     def get(resource_name: str, id: Input[str], opts: ResourceOptions | None = None) -> IotHub:

@@ -11,7 +11,9 @@ import hashlib
 import re
 from typing import Any
 
+from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources import validation as v
+from iothub_provider.resources.arm_shapes import Field, Shape, from_arm
 from iothub_provider.resources.routing_check import check_routing
 from iothub_provider.resources.values import is_unknown, whole_numbers
 
@@ -23,16 +25,6 @@ MAX_PARTITIONS = 32
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None")
 MAX_TAGS = 50
 TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
-
-ARM_SHAPED = (
-    "cloud_to_device",
-    "routing",
-    "ip_filter_rules",
-    "network_rule_sets",
-    "identity",
-    "storage_endpoints",
-    "messaging_endpoints",
-)
 
 
 def tier_of(sku_name: Any) -> str | None:
@@ -69,11 +61,10 @@ def check_hub(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any
     v.check_choice(f, inputs, "min_tls_version", ["1.2"])
     v.check_choice(f, inputs, "public_network_access", ["Enabled", "Disabled"])
     v.check_choice(f, inputs, "features", ["None", "DeviceManagement"])
-    for key in ("disable_local_auth", "enable_file_upload_notifications", "adopt"):
-        v.check_bool(f, inputs, key)
-    for key in ARM_SHAPED:
-        if key in inputs and not is_unknown(inputs[key]):
-            inputs[key] = whole_numbers(inputs[key])
+    for prop in schema.INPUTS:
+        if prop.type == "bool":
+            v.check_bool(f, inputs, prop.name)
+    _nested(f, inputs)
     _cloud_to_device(f, inputs, tier)
     check_routing(f, inputs, tier)
     _network(f, inputs)
@@ -166,133 +157,137 @@ def _tags(f: v.Failures, inputs: dict[str, Any]) -> None:
             f.add("tags", f"tag {key!r} must have a string value of at most 256 characters")
 
 
+def _nested(f: v.Failures, inputs: dict[str, Any]) -> None:
+    """Nested settings in snake_case (the ARM spelling of earlier programs and state is read too), their
+    structure checked against the schema: objects, lists, known keys, required keys, scalar types."""
+    for prop in schema.NESTED:
+        value = inputs.get(prop.name)
+        if prop.name == "sku":  # checked and normalised by _sku, with the tier rules
+            continue
+        shape = prop.shape
+        if shape is None or value is None or is_unknown(value):
+            continue
+        value = whole_numbers(from_arm(shape, value, prop.container))
+        inputs[prop.name] = value
+        _structure(f, prop.name, prop.name, shape, value, prop.container)
+
+
+def _structure(f: v.Failures, prop: str, path: str, shape: Shape, value: Any, container: str) -> None:
+    if container == "list":
+        for i, item in enumerate(v.expect_list(f, prop, path, value) or []):
+            _structure(f, prop, f"{path}[{i}]", shape, item, "one")
+        return
+    if container == "map":
+        for key, item in (v.expect_dict(f, prop, path, value) or {}).items():
+            _structure(f, prop, f"{path}.{key}", shape, item, "one")
+        return
+    item = v.expect_dict(f, prop, path, value)
+    if item is None:
+        return
+    v.check_keys(f, prop, path, item, shape.allowed_keys())
+    v.check_required_keys(f, prop, path, item, [x.name for x in shape.input_fields() if x.required])
+    for spec in shape.input_fields():
+        child = item.get(spec.name)
+        if child is None or is_unknown(child):
+            continue
+        if spec.shape is not None:
+            _structure(f, prop, f"{path}.{spec.name}", spec.shape, child, spec.container)
+        elif spec.container == "list":
+            for i, scalar in enumerate(v.expect_list(f, prop, f"{path}.{spec.name}", child) or []):
+                _scalar(f, prop, f"{path}.{spec.name}[{i}]", spec, scalar)
+        else:
+            _scalar(f, prop, f"{path}.{spec.name}", spec, child)
+
+
+SCALAR_WORDS = {"str": "a string", "int": "a whole number", "bool": "true or false"}
+
+
+def _scalar(f: v.Failures, prop: str, path: str, spec: Field, value: Any) -> None:
+    if is_unknown(value):
+        return
+    fits = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+    }[str(spec.kind)]
+    if not fits:
+        f.add(prop, f"{path} must be {SCALAR_WORDS[str(spec.kind)]}, got {value!r}")
+
+
 def _cloud_to_device(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> None:
-    c2d = v.expect_dict(f, "cloud_to_device", "cloud_to_device", inputs.get("cloud_to_device"))
-    if c2d is None:
+    c2d = inputs.get("cloud_to_device")
+    if not isinstance(c2d, dict):
         return
     if tier == "Basic":
         f.add(
             "cloud_to_device",
             "the Basic tier has no cloud-to-device messaging; remove cloud_to_device or use S1-S3",
         )
-    v.check_keys(
-        f, "cloud_to_device", "cloud_to_device", c2d, ("maxDeliveryCount", "defaultTtlAsIso8601", "feedback")
-    )
-    v.whole_number_in(
-        f, "cloud_to_device", c2d.get("maxDeliveryCount"), 1, 100, "cloud_to_device.maxDeliveryCount"
-    )
-    v.check_duration(
-        f, "cloud_to_device", "cloud_to_device.defaultTtlAsIso8601", c2d.get("defaultTtlAsIso8601")
-    )
-    feedback = v.expect_dict(f, "cloud_to_device", "cloud_to_device.feedback", c2d.get("feedback"))
-    if feedback is not None:
-        path = "cloud_to_device.feedback"
-        v.check_keys(
-            f,
-            "cloud_to_device",
-            path,
-            feedback,
-            ("lockDurationAsIso8601", "ttlAsIso8601", "maxDeliveryCount"),
-        )
-        v.whole_number_in(
-            f, "cloud_to_device", feedback.get("maxDeliveryCount"), 1, 100, f"{path}.maxDeliveryCount"
-        )
-        v.check_duration(
-            f, "cloud_to_device", f"{path}.lockDurationAsIso8601", feedback.get("lockDurationAsIso8601")
-        )
-        v.check_duration(f, "cloud_to_device", f"{path}.ttlAsIso8601", feedback.get("ttlAsIso8601"))
+    _delivery(f, "cloud_to_device", "cloud_to_device", c2d, ("default_ttl_as_iso8601",))
+    feedback = c2d.get("feedback")
+    if isinstance(feedback, dict):
+        durations = ("lock_duration_as_iso8601", "ttl_as_iso8601")
+        _delivery(f, "cloud_to_device", "cloud_to_device.feedback", feedback, durations)
+
+
+def _delivery(f: v.Failures, prop: str, path: str, value: dict[str, Any], durations: tuple[str, ...]) -> None:
+    """A delivery count of 1-100 and ISO 8601 durations (cloud-to-device, feedback, file notifications)."""
+    v.whole_number_in(f, prop, value.get("max_delivery_count"), 1, 100, f"{path}.max_delivery_count")
+    for key in durations:
+        v.check_duration(f, prop, f"{path}.{key}", value.get(key))
 
 
 def _network(f: v.Failures, inputs: dict[str, Any]) -> None:
-    rules = v.expect_list(f, "ip_filter_rules", "ip_filter_rules", inputs.get("ip_filter_rules")) or []
-    for i, rule in enumerate(rules):
-        path = f"ip_filter_rules[{i}]"
-        rule = v.expect_dict(f, "ip_filter_rules", path, rule)
-        if rule is None:
+    rules = inputs.get("ip_filter_rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, dict):
             continue
-        v.check_required_keys(f, "ip_filter_rules", path, rule, ("filterName", "action", "ipMask"))
+        path = f"ip_filter_rules[{i}]"
         if rule.get("action") not in (None, "Accept", "Reject") and not is_unknown(rule.get("action")):
             f.add("ip_filter_rules", f"{path}.action must be Accept or Reject")
-        v.check_cidr(f, "ip_filter_rules", f"{path}.ipMask", rule.get("ipMask"))
-    nrs = v.expect_dict(f, "network_rule_sets", "network_rule_sets", inputs.get("network_rule_sets"))
-    if nrs is None:
+        v.check_cidr(f, "ip_filter_rules", f"{path}.ip_mask", rule.get("ip_mask"))
+    nrs = inputs.get("network_rule_sets")
+    if not isinstance(nrs, dict):
         return
-    v.check_keys(
-        f,
-        "network_rule_sets",
-        "network_rule_sets",
-        nrs,
-        ("defaultAction", "applyToBuiltInEventHubEndpoint", "ipRules"),
-    )
-    v.check_required_keys(
-        f, "network_rule_sets", "network_rule_sets", nrs, ("applyToBuiltInEventHubEndpoint", "ipRules")
-    )
-    if nrs.get("defaultAction") not in (None, "Deny", "Allow") and not is_unknown(nrs.get("defaultAction")):
-        f.add("network_rule_sets", "network_rule_sets.defaultAction must be Deny or Allow")
-    for i, rule in enumerate(
-        v.expect_list(f, "network_rule_sets", "network_rule_sets.ipRules", nrs.get("ipRules")) or []
-    ):
-        path = f"network_rule_sets.ipRules[{i}]"
-        rule = v.expect_dict(f, "network_rule_sets", path, rule)
-        if rule is None:
+    action = nrs.get("default_action")
+    if action not in (None, "Deny", "Allow") and not is_unknown(action):
+        f.add("network_rule_sets", "network_rule_sets.default_action must be Deny or Allow")
+    ip_rules = nrs.get("ip_rules")
+    for i, rule in enumerate(ip_rules if isinstance(ip_rules, list) else []):
+        if not isinstance(rule, dict):
             continue
-        v.check_required_keys(f, "network_rule_sets", path, rule, ("filterName", "ipMask"))
+        path = f"network_rule_sets.ip_rules[{i}]"
         if rule.get("action") not in (None, "Allow") and not is_unknown(rule.get("action")):
             f.add("network_rule_sets", f"{path}.action must be Allow")
-        v.check_cidr(f, "network_rule_sets", f"{path}.ipMask", rule.get("ipMask"))
+        v.check_cidr(f, "network_rule_sets", f"{path}.ip_mask", rule.get("ip_mask"))
 
 
 def _identity(f: v.Failures, inputs: dict[str, Any]) -> None:
-    identity = v.expect_dict(f, "identity", "identity", inputs.get("identity"))
-    if identity is None:
+    identity = inputs.get("identity")
+    if not isinstance(identity, dict):
         return
-    v.check_keys(f, "identity", "identity", identity, ("type", "userAssignedIdentities"))
     kind = identity.get("type")
-    if kind is None or (not is_unknown(kind) and kind not in IDENTITY_TYPES):
+    if kind is not None and not is_unknown(kind) and kind not in IDENTITY_TYPES:
         f.add("identity", f"identity.type must be one of {', '.join(IDENTITY_TYPES)}, got {kind!r}")
-    users = identity.get("userAssignedIdentities")
+    users = identity.get("user_assigned_identities")
     if isinstance(kind, str) and "UserAssigned" in kind and not users:
-        f.add("identity", "identity.userAssignedIdentities must list the identities' resource ids as keys")
+        f.add("identity", "identity.user_assigned_identities must list the identities' resource ids as keys")
     if users and isinstance(kind, str) and "UserAssigned" not in kind:
-        f.add("identity", "identity.userAssignedIdentities needs identity.type UserAssigned")
+        f.add("identity", "identity.user_assigned_identities needs identity.type UserAssigned")
 
 
 def _file_upload(f: v.Failures, inputs: dict[str, Any]) -> None:
-    storage = v.expect_dict(f, "storage_endpoints", "storage_endpoints", inputs.get("storage_endpoints"))
-    if storage is not None:
+    storage = inputs.get("storage_endpoints")
+    if isinstance(storage, dict):
         v.check_keys(f, "storage_endpoints", "storage_endpoints", storage, ("$default",))
-        default = v.expect_dict(f, "storage_endpoints", "storage_endpoints.$default", storage.get("$default"))
-        if default is not None:
-            v.check_required_keys(
-                f,
-                "storage_endpoints",
-                "storage_endpoints.$default",
-                default,
-                ("connectionString", "containerName"),
-            )
-            v.check_duration(
-                f,
-                "storage_endpoints",
-                "storage_endpoints.$default.sasTtlAsIso8601",
-                default.get("sasTtlAsIso8601"),
-            )
-    messaging = v.expect_dict(
-        f, "messaging_endpoints", "messaging_endpoints", inputs.get("messaging_endpoints")
-    )
-    if messaging is not None:
+        default = storage.get("$default")
+        if isinstance(default, dict):
+            path = "storage_endpoints.$default.sas_ttl_as_iso8601"
+            v.check_duration(f, "storage_endpoints", path, default.get("sas_ttl_as_iso8601"))
+    messaging = inputs.get("messaging_endpoints")
+    if isinstance(messaging, dict):
         v.check_keys(f, "messaging_endpoints", "messaging_endpoints", messaging, ("fileNotifications",))
-        notes = v.expect_dict(
-            f,
-            "messaging_endpoints",
-            "messaging_endpoints.fileNotifications",
-            messaging.get("fileNotifications"),
-        )
-        if notes is not None:
-            path = "messaging_endpoints.fileNotifications"
-            v.whole_number_in(
-                f, "messaging_endpoints", notes.get("maxDeliveryCount"), 1, 100, f"{path}.maxDeliveryCount"
-            )
-            v.check_duration(
-                f, "messaging_endpoints", f"{path}.lockDurationAsIso8601", notes.get("lockDurationAsIso8601")
-            )
-            v.check_duration(f, "messaging_endpoints", f"{path}.ttlAsIso8601", notes.get("ttlAsIso8601"))
+        notes = messaging.get("fileNotifications")
+        if isinstance(notes, dict):
+            durations = ("lock_duration_as_iso8601", "ttl_as_iso8601")
+            _delivery(f, "messaging_endpoints", "messaging_endpoints.fileNotifications", notes, durations)

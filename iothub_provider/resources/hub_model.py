@@ -11,53 +11,41 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from iothub_provider.resources import hub_schema as schema
+from iothub_provider.resources.arm_shapes import from_arm, to_arm
 from iothub_provider.resources.hub_check import OWNER_TAG
-from iothub_provider.resources.values import project, same_location
+from iothub_provider.resources.values import is_unknown, project, same_location
 
-FIELD_PATHS: dict[str, tuple[str, ...]] = {
-    "location": ("location",),
-    "sku": ("sku",),
-    "identity": ("identity",),
-    "partition_count": ("properties", "eventHubEndpoints", "events", "partitionCount"),
-    "retention_days": ("properties", "eventHubEndpoints", "events", "retentionTimeInDays"),
-    "min_tls_version": ("properties", "minTlsVersion"),
-    "public_network_access": ("properties", "publicNetworkAccess"),
-    "disable_local_auth": ("properties", "disableLocalAuth"),
-    "features": ("properties", "features"),
-    "enable_file_upload_notifications": ("properties", "enableFileUploadNotifications"),
-    "cloud_to_device": ("properties", "cloudToDevice"),
-    "routing": ("properties", "routing"),
-    "ip_filter_rules": ("properties", "ipFilterRules"),
-    "network_rule_sets": ("properties", "networkRuleSets"),
-    "storage_endpoints": ("properties", "storageEndpoints"),
-    "messaging_endpoints": ("properties", "messagingEndpoints"),
-}
-IDENTITY_INPUTS = ("subscription_id", "resource_group_name", "name")
-CONTROL_INPUTS = ("adopt", "pulumi_owner")
-INPUT_KEYS = (*IDENTITY_INPUTS, *FIELD_PATHS, "tags", *CONTROL_INPUTS)
-SECRET_OUTPUTS = (
-    "shared_access_policies",
-    "owner_connection_string",
-    "service_connection_string",
-    "event_hub_connection_string",
-)
-# Inputs that may hold connection strings with keys (routing endpoints, file-upload storage): kept secret too.
-SECRET_INPUTS = ("routing", "storage_endpoints")
-COMPUTED_OUTPUTS = (
-    "id",
-    "etag",
-    "host_name",
-    "event_hub_endpoint",
-    "event_hub_path",
-    "event_hub_partition_ids",
-    "provisioning_state",
-    "state",
-    "sku_tier",
-    "all_tags",
-    "type",
-)
+FIELD_PATHS = schema.ARM_PATHS
+INPUT_KEYS = schema.INPUT_KEYS
+CONTROL_INPUTS = schema.CONTROL_INPUTS
+SECRET_OUTPUTS = schema.SECRET_OUTPUTS
+SECRET_INPUTS = schema.SECRET_INPUTS
+COMPUTED_OUTPUTS = schema.COMPUTED_OUTPUTS
 READ_ONLY_PROPERTIES = ("provisioningState", "state", "hostName", "locations")
 READ_ONLY_EVENT_HUB = ("partitionIds", "path", "endpoint")
+
+
+def arm_value(key: str, value: Any) -> Any:
+    """An input as the hub document spells it (nested keys in camelCase)."""
+    prop = schema.BY_NAME[key]
+    return value if prop.shape is None else to_arm(prop.shape, value, prop.container)
+
+
+def input_value(key: str, value: Any) -> Any:
+    """A part of the hub document (or of state written before snake_case) as the inputs spell it."""
+    prop = schema.BY_NAME[key]
+    return value if prop.shape is None else from_arm(prop.shape, value, prop.container)
+
+
+def normalised(props: dict[str, Any]) -> dict[str, Any]:
+    """Props with every nested setting spelled in snake_case: state written by earlier versions spells them
+    the ARM way, and must compare equal to the same settings spelled the new way (no diff on upgrade)."""
+    out = dict(props)
+    for prop in schema.NESTED:
+        if prop.name in out and not is_unknown(out[prop.name]):
+            out[prop.name] = input_value(prop.name, out[prop.name])
+    return out
 
 
 def get_path(doc: Any, path: tuple[str, ...]) -> Any:
@@ -96,7 +84,7 @@ def create_body(inputs: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"properties": {}}
     for key, path in FIELD_PATHS.items():
         if key in inputs:
-            set_path(body, path, inputs[key])
+            set_path(body, path, arm_value(key, inputs[key]))
     body["tags"] = merged_tags({}, inputs.get("tags"), None, inputs["pulumi_owner"])
     return body
 
@@ -136,7 +124,7 @@ def overlay(
     body = writable(live)
     for key, path in FIELD_PATHS.items():
         if key in inputs and key != "location":
-            set_path(body, path, inputs[key])
+            set_path(body, path, arm_value(key, inputs[key]))
     body["tags"] = merged_tags(
         live.get("tags") or {}, inputs.get("tags"), previous_tags, inputs["pulumi_owner"]
     )
@@ -169,21 +157,13 @@ def already_applied(
 
 
 def live_inputs(live: dict[str, Any]) -> dict[str, Any]:
-    """Inputs that describe an existing hub as it is (for read-only references made with ``IotHub.get``)."""
+    """Inputs that describe an existing hub as it is (for read-only references made with ``IotHub.get``):
+    its SKU and every plain setting it has."""
     values: dict[str, Any] = {}
-    for key in (
-        "location",
-        "sku",
-        "partition_count",
-        "retention_days",
-        "min_tls_version",
-        "public_network_access",
-        "disable_local_auth",
-        "features",
-    ):
-        value = get_path(live, FIELD_PATHS[key])
-        if value is not None:
-            values[key] = value
+    for prop in schema.MANAGED:
+        value = get_path(live, prop.arm)
+        if value is not None and (prop.shape is None or prop.name == "sku"):
+            values[prop.name] = value
     if isinstance(values.get("sku"), dict):
         values["sku"] = {"name": values["sku"].get("name"), "capacity": values["sku"].get("capacity", 1)}
     values["tags"] = {k: v for k, v in (live.get("tags") or {}).items() if k != OWNER_TAG}
@@ -196,7 +176,7 @@ def managed_view(live: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]
     for key, path in FIELD_PATHS.items():
         if key not in inputs:
             continue
-        value = get_path(live, path)
+        value = input_value(key, get_path(live, path))
         if key == "location" and same_location(value, inputs[key]):
             value = inputs[key]
         elif key == "sku" and isinstance(value, dict):
@@ -214,23 +194,11 @@ def managed_view(live: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]
 
 def computed(live: dict[str, Any]) -> dict[str, Any]:
     """Outputs that only Azure knows: ids, endpoints, states."""
-    props = live.get("properties") or {}
-    events = get_path(props, ("eventHubEndpoints", "events")) or {}
-    sku = live.get("sku") or {}
-    tags = {k: v for k, v in (live.get("tags") or {}).items() if k != OWNER_TAG}
-    values = {
-        "id": live.get("id"),
-        "type": live.get("type"),
-        "etag": live.get("etag"),
-        "host_name": props.get("hostName"),
-        "event_hub_endpoint": events.get("endpoint"),
-        "event_hub_path": events.get("path"),
-        "event_hub_partition_ids": events.get("partitionIds"),
-        "provisioning_state": props.get("provisioningState"),
-        "state": props.get("state"),
-        "sku_tier": sku.get("tier"),
-        "all_tags": tags,
-    }
+    values = {"id": live.get("id")}
+    for prop in schema.PROPERTIES:
+        if prop.kind == "computed":
+            values[prop.name] = get_path(live, prop.arm)
+    values["all_tags"] = {k: v for k, v in (live.get("tags") or {}).items() if k != OWNER_TAG}
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -240,15 +208,7 @@ def secret_outputs(live: dict[str, Any], policies: list[dict[str, Any]]) -> dict
     events = get_path(live, ("properties", "eventHubEndpoints", "events")) or {}
     by_name = {p.get("keyName"): p for p in policies}
     out: dict[str, Any] = {
-        "shared_access_policies": [
-            {
-                "key_name": p.get("keyName"),
-                "rights": p.get("rights"),
-                "primary_key": p.get("primaryKey"),
-                "secondary_key": p.get("secondaryKey"),
-            }
-            for p in policies
-        ]
+        "shared_access_policies": [from_arm(schema.ACCESS_POLICY, policy) for policy in policies]
     }
     owner, service = by_name.get("iothubowner"), by_name.get("service")
     if host and owner and owner.get("primaryKey"):

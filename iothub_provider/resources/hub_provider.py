@@ -56,6 +56,7 @@ from iothub_provider.errors import (
     PreconditionFailedError,
 )
 from iothub_provider.resources import hub_model as model
+from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.hub_check import OWNER_TAG, check_hub, tier_of
 from iothub_provider.resources.values import is_unknown, same_location, user_props
@@ -65,14 +66,7 @@ HUB_ID_RE = re.compile(
     r"/providers/Microsoft\.Devices/IotHubs/(?P<name>[^/]+)$",
     re.IGNORECASE,
 )
-REPLACE_ON_CHANGE = (
-    "name",
-    "resource_group_name",
-    "subscription_id",
-    "location",
-    "partition_count",
-    "min_tls_version",
-)
+REPLACE_ON_CHANGE = schema.REPLACE_ON_CHANGE
 COMPARED = tuple(k for k in model.INPUT_KEYS if k not in model.CONTROL_INPUTS)
 TAG_ONLY = frozenset({"tags"})
 GONE_CONFIRMATION_DELAYS = (0.5, 1.0, 1.5)
@@ -133,11 +127,11 @@ class IotHubProvider(ResourceProvider):
         configure_from_request(req)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, failures = check_hub(user_props(_olds), user_props(news))
+        inputs, failures = check_hub(model.normalised(user_props(_olds)), user_props(news))
         return CheckResult(inputs, [CheckFailure(prop, reason) for prop, reason in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
-        old, new = user_props(_olds), user_props(_news)
+        old, new = model.normalised(user_props(_olds)), model.normalised(user_props(_news))
         settings = settings_or_none()
         default_sub = settings.subscription_id if settings else None
         changed = [k for k in COMPARED if _changed(k, old, new, default_sub)]
@@ -253,7 +247,7 @@ class IotHubProvider(ResourceProvider):
         return api.put_hub(ref, body, if_match=etag or None, client_request_id=crid)
 
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
-        old, inputs = user_props(_olds), user_props(_news)
+        old, inputs = model.normalised(user_props(_olds)), user_props(_news)
         api, ref, crid = runtime.current_api(), hub_ref(inputs, _id), new_client_request_id()
         live = self._live_for_update(api, ref, crid)
         try:
@@ -303,7 +297,7 @@ class IotHubProvider(ResourceProvider):
         return patched if patched.get("etag") else api.read_hub_after_write(ref, client_request_id=crid)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        old = user_props(props)
+        old = model.normalised(user_props(props))
         ref = hub_ref(old, id_)
         api, crid = runtime.current_api(), new_client_request_id()
         live = api.find_hub(ref, client_request_id=crid)

@@ -1,8 +1,9 @@
-"""Validation of the hub's ``routing`` input: endpoints, routes, the fallback route, enrichments, tier limits.
+"""The rules of the hub's ``routing`` input: endpoint names, routes, fallback route, enrichments, limits.
 
-Names follow the 2023-06-30 spec (``[A-Za-z0-9-._]{1,64}``, reserved ``events``, ``fileNotifications``,
-``$default``); limits per tier come from the IoT Hub quotas (Free: 5 routes, 1 custom endpoint, 2 enrichments;
-paid tiers: 100, 10, 10).
+Its structure (objects, lists, keys, required keys) is checked against the schema by ``hub_check``; this
+module holds the rules between its parts. Names follow the 2023-06-30 spec (``[A-Za-z0-9-._]{1,64}``,
+reserved ``events``, ``fileNotifications``, ``$default``); limits per tier come from the IoT Hub quotas
+(Free: 5 routes, 1 custom endpoint, 2 enrichments; paid tiers: 100, 10, 10).
 """
 
 from __future__ import annotations
@@ -10,18 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources import validation as v
 from iothub_provider.resources.values import is_unknown
 
 # Per tier: (routes, custom endpoints, enrichments).
 ROUTING_LIMITS = {"Free": (5, 1, 2), "Standard": (100, 10, 10), "Basic": (100, 10, 10)}
-ENDPOINT_TYPES = (
-    "serviceBusQueues",
-    "serviceBusTopics",
-    "eventHubs",
-    "storageContainers",
-    "cosmosDBSqlContainers",
-)
+ENDPOINT_KINDS = schema.ROUTING_ENDPOINTS.allowed_keys()
 RESERVED_ENDPOINT_NAMES = {"events", "filenotifications", "$default"}
 ROUTE_SOURCES = (
     "Invalid",
@@ -35,20 +31,26 @@ ROUTE_SOURCES = (
 ROUTING_NAME_RE = re.compile(r"^[A-Za-z0-9-._]{1,64}$")
 
 
+def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The objects of a list (the rest was reported by the structure check)."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
 def check_routing(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> None:
-    routing = v.expect_dict(f, "routing", "routing", inputs.get("routing"))
-    if routing is None:
+    routing = inputs.get("routing")
+    if not isinstance(routing, dict):
         return
-    v.check_keys(f, "routing", "routing", routing, ("endpoints", "routes", "fallbackRoute", "enrichments"))
     names = _routing_endpoints(f, routing.get("endpoints"))
-    routes = v.expect_list(f, "routing", "routing.routes", routing.get("routes")) or []
-    for i, route in enumerate(routes):
+    routes = _dicts(routing.get("routes"))
+    for i, route in routes:
         _route(f, f"routing.routes[{i}]", route, names, fallback=False)
-    fallback = routing.get("fallbackRoute")
-    if fallback is not None:
-        _route(f, "routing.fallbackRoute", fallback, names, fallback=True)
-    enrichments = v.expect_list(f, "routing", "routing.enrichments", routing.get("enrichments")) or []
-    for i, item in enumerate(enrichments):
+    fallback = routing.get("fallback_route")
+    if isinstance(fallback, dict):
+        _route(f, "routing.fallback_route", fallback, names, fallback=True)
+    enrichments = _dicts(routing.get("enrichments"))
+    for i, item in enrichments:
         _enrichment(f, f"routing.enrichments[{i}]", item, names)
     if tier is not None and names is not None:
         max_routes, max_endpoints, max_enrichments = ROUTING_LIMITS[tier]
@@ -64,24 +66,20 @@ def check_routing(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> No
 def _routing_endpoints(f: v.Failures, endpoints: Any) -> set[str] | None:
     """Names a route may target ("events" plus every custom endpoint), or None while any is unknown."""
     names = {"events"}
-    table = v.expect_dict(f, "routing", "routing.endpoints", endpoints)
-    if table is None:
-        return None if is_unknown(endpoints) else names
-    v.check_keys(f, "routing", "routing.endpoints", table, ENDPOINT_TYPES)
+    if is_unknown(endpoints):
+        return None
+    if not isinstance(endpoints, dict):
+        return names
     complete = True  # False once a list, an endpoint or a name is still unknown (preview)
-    for kind in ENDPOINT_TYPES:
-        listed = table.get(kind)
+    for kind in ENDPOINT_KINDS:
+        listed = endpoints.get(kind)
         complete = complete and not is_unknown(listed)
-        for i, endpoint in enumerate(v.expect_list(f, "routing", f"routing.endpoints.{kind}", listed) or []):
+        if isinstance(listed, list):
+            complete = complete and not any(is_unknown(item) for item in listed)
+        for i, endpoint in _dicts(listed):
             path = f"routing.endpoints.{kind}[{i}]"
-            complete = complete and not is_unknown(endpoint)
-            endpoint = v.expect_dict(f, "routing", path, endpoint)
-            if endpoint is None:
-                continue
             name = endpoint.get("name")
             complete = complete and not is_unknown(name)
-            required = ("name", "containerName") if kind == "storageContainers" else ("name",)
-            v.check_required_keys(f, "routing", path, endpoint, required)
             if isinstance(name, str):
                 if not ROUTING_NAME_RE.match(name) or name.lower() in RESERVED_ENDPOINT_NAMES:
                     f.add(
@@ -95,16 +93,9 @@ def _routing_endpoints(f: v.Failures, endpoints: Any) -> set[str] | None:
     return names if complete else None
 
 
-def _route(f: v.Failures, path: str, route: Any, names: set[str] | None, *, fallback: bool) -> None:
-    route = v.expect_dict(f, "routing", path, route)
-    if route is None:
-        return
-    required = (
-        ("source", "endpointNames", "isEnabled")
-        if fallback
-        else ("name", "source", "endpointNames", "isEnabled")
-    )
-    v.check_required_keys(f, "routing", path, route, required)
+def _route(
+    f: v.Failures, path: str, route: dict[str, Any], names: set[str] | None, *, fallback: bool
+) -> None:
     name = route.get("name")
     if not fallback and isinstance(name, str) and not ROUTING_NAME_RE.match(name):
         f.add("routing", f"{path}.name {name!r} must match [A-Za-z0-9-._]{{1,64}}")
@@ -112,28 +103,18 @@ def _route(f: v.Failures, path: str, route: Any, names: set[str] | None, *, fall
     source = route.get("source")
     if source is not None and not is_unknown(source) and source not in sources:
         f.add("routing", f"{path}.source must be one of {', '.join(sources)}, got {source!r}")
-    if (
-        "isEnabled" in route
-        and not is_unknown(route["isEnabled"])
-        and not isinstance(route["isEnabled"], bool)
-    ):
-        f.add("routing", f"{path}.isEnabled must be true or false")
-    targets = v.expect_list(f, "routing", f"{path}.endpointNames", route.get("endpointNames"))
-    if targets is not None:
+    targets = route.get("endpoint_names")
+    if isinstance(targets, list):
         if len(targets) != 1:
-            f.add("routing", f"{path}.endpointNames must name exactly one endpoint, got {len(targets)}")
+            f.add("routing", f"{path}.endpoint_names must name exactly one endpoint, got {len(targets)}")
         _targets_exist(f, path, targets, names)
 
 
-def _enrichment(f: v.Failures, path: str, item: Any, names: set[str] | None) -> None:
-    item = v.expect_dict(f, "routing", path, item)
-    if item is None:
-        return
-    v.check_required_keys(f, "routing", path, item, ("key", "value", "endpointNames"))
-    targets = v.expect_list(f, "routing", f"{path}.endpointNames", item.get("endpointNames"))
-    if targets is not None:
+def _enrichment(f: v.Failures, path: str, item: dict[str, Any], names: set[str] | None) -> None:
+    targets = item.get("endpoint_names")
+    if isinstance(targets, list):
         if not targets:
-            f.add("routing", f"{path}.endpointNames must name at least one endpoint")
+            f.add("routing", f"{path}.endpoint_names must name at least one endpoint")
         _targets_exist(f, path, targets, names)
 
 
@@ -144,5 +125,5 @@ def _targets_exist(f: v.Failures, path: str, targets: list[Any], names: set[str]
         if isinstance(target, str) and target not in names:
             f.add(
                 "routing",
-                f"{path}.endpointNames: {target!r} is not 'events' or an endpoint in routing.endpoints",
+                f"{path}.endpoint_names: {target!r} is not 'events' or an endpoint in routing.endpoints",
             )

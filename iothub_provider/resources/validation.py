@@ -100,7 +100,7 @@ def check_keys(f: Failures, prop: str, path: str, value: dict[str, Any], allowed
         if key not in allowed_set:
             f.add(
                 prop,
-                f"{path}: unknown key {key!r}; allowed: {', '.join(sorted(allowed_set))} (ARM camelCase)",
+                f"{path}: unknown key {key!r}; allowed: {', '.join(sorted(allowed_set))}",
             )
 
 

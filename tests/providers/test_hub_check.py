@@ -66,29 +66,31 @@ def test_missing_required_inputs_each_named() -> None:
         ({"tags": {"a/b": "x"}}, "tags", "without"),
         ({"tags": {"n": 1.0}}, "tags", "string value"),
         (
-            {"sku": {"name": "B1"}, "cloud_to_device": {"maxDeliveryCount": 10.0}},
+            {"sku": {"name": "B1"}, "cloud_to_device": {"max_delivery_count": 10.0}},
             "cloud_to_device",
             "Basic tier",
         ),
-        ({"cloud_to_device": {"maxDeliveryCount": 500.0}}, "cloud_to_device", "between 1 and 100"),
-        ({"cloud_to_device": {"defaultTtlAsIso8601": "1 hour"}}, "cloud_to_device", "ISO 8601"),
-        ({"cloud_to_device": {"max_delivery_count": 3.0}}, "cloud_to_device", "unknown key"),
+        ({"cloud_to_device": {"max_delivery_count": 500.0}}, "cloud_to_device", "between 1 and 100"),
+        ({"cloud_to_device": {"default_ttl_as_iso8601": "1 hour"}}, "cloud_to_device", "ISO 8601"),
+        ({"cloud_to_device": {"max_deliveries": 3.0}}, "cloud_to_device", "unknown key 'max_deliveries'"),
+        ({"cloud_to_device": {"feedback": {"ttl": "PT1H"}}}, "cloud_to_device", "cloud_to_device.feedback:"),
+        ({"routing": {"routes": [{"name": "r"}]}}, "routing", "routing.routes[0].source is required"),
         (
-            {"ip_filter_rules": [{"filterName": "a", "action": "Allow", "ipMask": "10.0.0.0/8"}]},
+            {"ip_filter_rules": [{"filter_name": "a", "action": "Allow", "ip_mask": "10.0.0.0/8"}]},
             "ip_filter_rules",
             "Accept or Reject",
         ),
         (
-            {"ip_filter_rules": [{"filterName": "a", "action": "Accept", "ipMask": "nope"}]},
+            {"ip_filter_rules": [{"filter_name": "a", "action": "Accept", "ip_mask": "nope"}]},
             "ip_filter_rules",
             "CIDR",
         ),
         (
-            {"network_rule_sets": {"defaultAction": "Deny"}},
+            {"network_rule_sets": {"default_action": "Deny"}},
             "network_rule_sets",
-            "applyToBuiltInEventHubEndpoint",
+            "apply_to_built_in_event_hub_endpoint",
         ),
-        ({"identity": {"type": "UserAssigned"}}, "identity", "userAssignedIdentities"),
+        ({"identity": {"type": "UserAssigned"}}, "identity", "user_assigned_identities"),
         ({"storage_endpoints": {"other": {}}}, "storage_endpoints", "unknown key"),
         ({"features": "All"}, "features", "DeviceManagement"),
     ],
@@ -102,31 +104,31 @@ def test_each_rule_fails_on_its_property(overrides: dict[str, Any], prop: str, w
 def test_routing_rules() -> None:
     routing = {
         "endpoints": {
-            "eventHubs": [{"name": "events", "connectionString": "Endpoint=sb://x/;SharedAccessKey=k"}],
-            "storageContainers": [{"name": "cold"}],
+            "event_hubs": [{"name": "events", "connection_string": "Endpoint=sb://x/;SharedAccessKey=k"}],
+            "storage_containers": [{"name": "cold"}],
         },
         "routes": [
-            {"name": "r1", "source": "Telemetry", "endpointNames": ["nowhere"], "isEnabled": True},
-            {"name": "r2", "source": "DeviceMessages", "endpointNames": ["events", "cold"], "isEnabled": 1},
+            {"name": "r1", "source": "Telemetry", "endpoint_names": ["nowhere"], "is_enabled": True},
+            {"name": "r2", "source": "DeviceMessages", "endpoint_names": ["events", "cold"], "is_enabled": 1},
         ],
-        "fallbackRoute": {"source": "TwinChangeEvents", "endpointNames": ["events"], "isEnabled": True},
+        "fallback_route": {"source": "TwinChangeEvents", "endpoint_names": ["events"], "is_enabled": True},
     }
     text = failures(hub_inputs(routing=routing))["routing"]
     for words in (
         "must match",
-        "containerName is required",
+        "container_name is required",
         "source must be one of",
         "'nowhere' is not",
         "exactly one endpoint",
-        "isEnabled must be true or false",
-        "fallbackRoute.source",
+        "is_enabled must be true or false",
+        "fallback_route.source",
     ):
         assert words in text, words
 
 
 def test_free_tier_routing_limits() -> None:
     routes = [
-        {"name": f"r{i}", "source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True}
+        {"name": f"r{i}", "source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True}
         for i in range(6)
     ]
     found = failures(hub_inputs(sku={"name": "F1"}, partition_count=2.0, routing={"routes": routes}))
@@ -136,11 +138,13 @@ def test_free_tier_routing_limits() -> None:
 def test_valid_routing_passes() -> None:
     routing = {
         "endpoints": {
-            "serviceBusQueues": [{"name": "q1", "connectionString": "Endpoint=sb://x/;SharedAccessKey=k"}]
+            "service_bus_queues": [{"name": "q1", "connection_string": "Endpoint=sb://x/;SharedAccessKey=k"}]
         },
-        "routes": [{"name": "to-q", "source": "DeviceMessages", "endpointNames": ["q1"], "isEnabled": True}],
-        "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True},
-        "enrichments": [{"key": "k", "value": "v", "endpointNames": ["q1"]}],
+        "routes": [
+            {"name": "to-q", "source": "DeviceMessages", "endpoint_names": ["q1"], "is_enabled": True}
+        ],
+        "fallback_route": {"source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True},
+        "enrichments": [{"key": "k", "value": "v", "endpoint_names": ["q1"]}],
     }
     assert failures(hub_inputs(routing=routing)) == {}
 
@@ -160,32 +164,46 @@ def test_unknowns_are_tolerated_during_preview() -> None:
 
 
 NESTED_UNKNOWNS: list[dict[str, Any]] = [
-    {"cloud_to_device": {"maxDeliveryCount": Unknown(), "feedback": {"ttlAsIso8601": Unknown()}}},
-    {"ip_filter_rules": [{"filterName": "a", "action": Unknown(), "ipMask": Unknown()}, Unknown()]},
+    {"cloud_to_device": {"max_delivery_count": Unknown(), "feedback": {"ttl_as_iso8601": Unknown()}}},
+    {"ip_filter_rules": [{"filter_name": "a", "action": Unknown(), "ip_mask": Unknown()}, Unknown()]},
     {
         "network_rule_sets": {
-            "defaultAction": Unknown(),
-            "applyToBuiltInEventHubEndpoint": True,
-            "ipRules": [{"filterName": "a", "ipMask": Unknown()}, Unknown()],
+            "default_action": Unknown(),
+            "apply_to_built_in_event_hub_endpoint": True,
+            "ip_rules": [{"filter_name": "a", "ip_mask": Unknown()}, Unknown()],
         }
     },
-    {"identity": {"type": Unknown(), "userAssignedIdentities": Unknown()}},
-    {"storage_endpoints": {"$default": {"connectionString": Unknown(), "containerName": Unknown()}}},
-    {"messaging_endpoints": {"fileNotifications": {"maxDeliveryCount": Unknown(), "ttlAsIso8601": "PT1H"}}},
+    {"identity": {"type": Unknown(), "user_assigned_identities": Unknown()}},
+    {"storage_endpoints": {"$default": {"connection_string": Unknown(), "container_name": Unknown()}}},
+    {
+        "messaging_endpoints": {
+            "fileNotifications": {"max_delivery_count": Unknown(), "ttl_as_iso8601": "PT1H"}
+        }
+    },
     {
         "routing": {
-            "endpoints": {"eventHubs": [{"name": Unknown(), "connectionString": Unknown()}]},
-            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["eh"], "isEnabled": True}],
+            "endpoints": {"event_hubs": [{"name": Unknown(), "connection_string": Unknown()}]},
+            "routes": [
+                {"name": "r", "source": "DeviceMessages", "endpoint_names": ["eh"], "is_enabled": True}
+            ],
         }
     },
     {
         "routing": {
-            "endpoints": {"serviceBusQueues": Unknown()},
-            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["q"], "isEnabled": True}],
-            "enrichments": [{"key": "k", "value": Unknown(), "endpointNames": ["q"]}],
+            "endpoints": {"service_bus_queues": Unknown()},
+            "routes": [
+                {"name": "r", "source": "DeviceMessages", "endpoint_names": ["q"], "is_enabled": True}
+            ],
+            "enrichments": [{"key": "k", "value": Unknown(), "endpoint_names": ["q"]}],
         }
     },
-    {"routing": {"endpoints": {"eventHubs": [Unknown()]}, "fallbackRoute": Unknown(), "routes": [Unknown()]}},
+    {
+        "routing": {
+            "endpoints": {"event_hubs": [Unknown()]},
+            "fallback_route": Unknown(),
+            "routes": [Unknown()],
+        }
+    },
 ]
 
 
@@ -196,21 +214,25 @@ def test_nested_unknowns_in_every_setting_are_tolerated(overrides: dict[str, Any
 
 def test_nested_floats_become_whole_numbers_everywhere() -> None:
     news = hub_inputs(
-        cloud_to_device={"maxDeliveryCount": 10.0, "feedback": {"maxDeliveryCount": 5.0}},
-        messaging_endpoints={"fileNotifications": {"maxDeliveryCount": 7.0}},
+        cloud_to_device={"max_delivery_count": 10.0, "feedback": {"max_delivery_count": 5.0}},
+        messaging_endpoints={"fileNotifications": {"max_delivery_count": 7.0}},
         routing={
             "endpoints": {
-                "storageContainers": [{"name": "s", "containerName": "c", "batchFrequencyInSeconds": 100.0}]
+                "storage_containers": [
+                    {"name": "s", "container_name": "c", "batch_frequency_in_seconds": 100.0}
+                ]
             },
-            "routes": [{"name": "r", "source": "DeviceMessages", "endpointNames": ["s"], "isEnabled": True}],
+            "routes": [
+                {"name": "r", "source": "DeviceMessages", "endpoint_names": ["s"], "is_enabled": True}
+            ],
         },
     )
     result = IotHubProvider().check({}, news)
     assert result.failures == []
     c2d, routing = result.inputs["cloud_to_device"], result.inputs["routing"]
-    assert type(c2d["maxDeliveryCount"]) is int and type(c2d["feedback"]["maxDeliveryCount"]) is int
-    assert type(result.inputs["messaging_endpoints"]["fileNotifications"]["maxDeliveryCount"]) is int
-    assert type(routing["endpoints"]["storageContainers"][0]["batchFrequencyInSeconds"]) is int
+    assert type(c2d["max_delivery_count"]) is int and type(c2d["feedback"]["max_delivery_count"]) is int
+    assert type(result.inputs["messaging_endpoints"]["fileNotifications"]["max_delivery_count"]) is int
+    assert type(routing["endpoints"]["storage_containers"][0]["batch_frequency_in_seconds"]) is int
 
 
 def test_generated_name_is_stable_and_kept_from_olds() -> None:
@@ -233,3 +255,28 @@ def test_generated_names_are_valid_hub_names() -> None:
 def test_name_required_without_owner() -> None:
     news = hub_inputs(name=None, pulumi_owner=None)
     assert "name is required" in failures(news)["name"]
+
+
+def test_the_arm_spelling_of_earlier_programs_is_read_as_snake_case() -> None:
+    """Programs and state from before the typed API spell nested keys the ARM way; check takes both."""
+    result = IotHubProvider().check(
+        {},
+        hub_inputs(
+            cloud_to_device={"maxDeliveryCount": 5.0, "feedback": {"ttlAsIso8601": "PT1H"}},
+            storage_endpoints={"$default": {"connectionString": "c", "containerName": "files"}},
+            routing={
+                "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True}
+            },
+        ),
+    )
+    assert result.failures == []
+    assert result.inputs["cloud_to_device"] == {
+        "max_delivery_count": 5,
+        "feedback": {"ttl_as_iso8601": "PT1H"},
+    }
+    assert result.inputs["storage_endpoints"] == {
+        "$default": {"connection_string": "c", "container_name": "files"}
+    }
+    assert result.inputs["routing"] == {
+        "fallback_route": {"source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True}
+    }

@@ -178,8 +178,9 @@ def test_refresh_sees_drift_and_returns_inputs(hubs: IotHubProvider, outside: Io
     assert hubs.diff(hub_id, result.outs, checked(hubs, result.inputs)).changes is True
 
 
-def test_refresh_of_a_deleted_hub_drops_it(hubs: IotHubProvider, outside: IotHubApi,
-                                          sleeps: list[float]) -> None:
+def test_refresh_of_a_deleted_hub_drops_it(
+    hubs: IotHubProvider, outside: IotHubApi, sleeps: list[float]
+) -> None:
     hub_id, outs = create(hubs)
     outside.delete_hub(REF)
     sleeps.clear()
@@ -188,8 +189,9 @@ def test_refresh_of_a_deleted_hub_drops_it(hubs: IotHubProvider, outside: IotHub
     assert sleeps and sum(sleeps) <= GONE_CONFIRMATION_BUDGET  # the 404 was confirmed, within the bound
 
 
-def test_refresh_waits_out_the_404_after_a_put(hubs: IotHubProvider, outside: IotHubApi,
-                                               control: EmulatorControl, sleeps: list[float]) -> None:
+def test_refresh_waits_out_the_404_after_a_put(
+    hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl, sleeps: list[float]
+) -> None:
     hub_id, outs = create(hubs)
     control.add_fault(kind="get_404_after_put", method="PUT", path="/IotHubs/hub-telemetry", count=3)
     body = {**outside.get_hub(REF), "tags": {"env": "portal"}}
@@ -376,26 +378,54 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
     connection = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0;EntityPath=q1"
     nested = {
         "routing": {
-            "endpoints": {"serviceBusQueues": [{"name": "q1", "connectionString": connection}]},
+            "endpoints": {"service_bus_queues": [{"name": "q1", "connection_string": connection}]},
             "routes": [
-                {"name": "to-q", "source": "DeviceMessages", "endpointNames": ["q1"], "isEnabled": True}
+                {"name": "to-q", "source": "DeviceMessages", "endpoint_names": ["q1"], "is_enabled": True}
             ],
-            "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True},
+            "fallback_route": {"source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True},
         },
-        "cloud_to_device": {"maxDeliveryCount": 5.0, "defaultTtlAsIso8601": "PT2H"},
-        "ip_filter_rules": [{"filterName": "office", "action": "Accept", "ipMask": "10.0.0.0/8"}],
+        "cloud_to_device": {"max_delivery_count": 5.0, "default_ttl_as_iso8601": "PT2H"},
+        "ip_filter_rules": [{"filter_name": "office", "action": "Accept", "ip_mask": "10.0.0.0/8"}],
         "public_network_access": "Enabled",
         "min_tls_version": "1.2",
     }
     hub_id, outs = create(hubs, **nested)
     refreshed = hubs.read(hub_id, outs)
     assert refreshed.outs is not None and refreshed.inputs is not None
-    assert refreshed.outs["routing"]["endpoints"]["serviceBusQueues"][0]["connectionString"] == connection
-    assert refreshed.outs["cloud_to_device"] == {"maxDeliveryCount": 5, "defaultTtlAsIso8601": "PT2H"}
+    assert refreshed.outs["routing"]["endpoints"]["service_bus_queues"][0]["connection_string"] == connection
+    assert refreshed.outs["cloud_to_device"] == {"max_delivery_count": 5, "default_ttl_as_iso8601": "PT2H"}
     news = checked(hubs, refreshed.inputs, **nested)
     assert hubs.diff(hub_id, refreshed.outs, news).changes is False
     live = outside.get_hub(REF)["properties"]
     assert live["routing"]["routes"][0]["name"] == "to-q" and live["minTlsVersion"] == "1.2"
+    assert (
+        live["cloudToDevice"]["maxDeliveryCount"] == 5 and live["ipFilterRules"][0]["ipMask"] == "10.0.0.0/8"
+    )
+
+
+def test_state_written_with_arm_spelled_settings_shows_no_change_in_snake_case(
+    hubs: IotHubProvider, outside: IotHubApi
+) -> None:
+    """A hub created when nested settings were ARM-spelled dicts: its state spells them the ARM way, and the
+    same settings written the new way are no change, before and after a refresh."""
+    arm_spelled = {
+        "cloud_to_device": {"maxDeliveryCount": 5.0, "feedback": {"ttlAsIso8601": "PT1H"}},
+        "ip_filter_rules": [{"filterName": "office", "action": "Accept", "ipMask": "10.0.0.0/8"}],
+    }
+    hub_id, outs = create(hubs, **arm_spelled)
+    old_state = {
+        **outs,
+        **arm_spelled,
+    }  # what the earlier version stored: the inputs as the program gave them
+    snake = {
+        "cloud_to_device": {"max_delivery_count": 5, "feedback": {"ttl_as_iso8601": "PT1H"}},
+        "ip_filter_rules": [{"filter_name": "office", "action": "Accept", "ip_mask": "10.0.0.0/8"}],
+    }
+    news = checked(hubs, old_state, **snake)
+    assert hubs.diff(hub_id, old_state, news).changes is False
+    refreshed = hubs.read(hub_id, old_state)
+    assert refreshed.outs is not None and refreshed.outs["cloud_to_device"] == snake["cloud_to_device"]
+    assert hubs.diff(hub_id, refreshed.outs, news).changes is False
 
 
 def test_a_missing_resource_group_is_reported_by_code(hubs: IotHubProvider) -> None:

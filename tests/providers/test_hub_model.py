@@ -128,7 +128,7 @@ def test_managed_view_ignores_what_azure_adds_and_masks() -> None:
     inputs = {
         "location": "West Europe",
         "sku": {"name": "S1", "capacity": 1},
-        "cloud_to_device": {"maxDeliveryCount": 10},
+        "cloud_to_device": {"max_delivery_count": 10},
         "tags": {"env": "dev"},
     }
     view = managed_view(live_hub(), inputs)
@@ -182,15 +182,72 @@ def test_a_hub_whose_endpoint_keys_read_back_masked_counts_as_already_applied() 
     key = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2VjcmV0;EntityPath=q"
     read_back = key.replace("windows.net/", "windows.net:5671/").replace("c2VjcmV0", "****")
     live = live_hub()
-    live["properties"]["routing"] = {"endpoints": {"serviceBusQueues": [
-        {"name": "q", "connectionString": read_back, "id": "0f0c", "resourceGroup": "rg"}]}}
-    routing = {"endpoints": {"serviceBusQueues": [{"name": "q", "connectionString": key}]}}
-    declared = {"sku": {"name": "S1", "capacity": 1}, "tags": {"env": "dev"}, "pulumi_owner": OWNER,
-                "routing": routing}
+    live["properties"]["routing"] = {
+        "endpoints": {
+            "serviceBusQueues": [
+                {"name": "q", "connectionString": read_back, "id": "0f0c", "resourceGroup": "rg"}
+            ]
+        }
+    }
+    routing = {"endpoints": {"service_bus_queues": [{"name": "q", "connection_string": key}]}}
+    declared = {
+        "sku": {"name": "S1", "capacity": 1},
+        "tags": {"env": "dev"},
+        "pulumi_owner": OWNER,
+        "routing": routing,
+    }
 
     assert already_applied(live, declared, {"env": "dev"})
-    renamed = {"endpoints": {"serviceBusQueues": [{"name": "q2", "connectionString": key}]}}
+    renamed = {"endpoints": {"service_bus_queues": [{"name": "q2", "connection_string": key}]}}
     assert not already_applied(live, {**declared, "routing": renamed}, {"env": "dev"})
     other_namespace = key.replace("sb://ns.", "sb://other.")
-    moved = {"endpoints": {"serviceBusQueues": [{"name": "q", "connectionString": other_namespace}]}}
+    moved = {"endpoints": {"service_bus_queues": [{"name": "q", "connection_string": other_namespace}]}}
     assert not already_applied(live, {**declared, "routing": moved}, {"env": "dev"})
+
+
+def test_nested_inputs_are_written_the_arm_way_and_read_back_the_snake_case_way() -> None:
+    """The one boundary: snake_case inputs become camelCase in the body and live camelCase reads back as
+    snake_case; map keys (``$default``, ``fileNotifications``) are data and stay as they are."""
+    inputs = {
+        "location": "westeurope",
+        "sku": {"name": "S1", "capacity": 1},
+        "pulumi_owner": OWNER,
+        "cloud_to_device": {"max_delivery_count": 5, "feedback": {"ttl_as_iso8601": "PT1H"}},
+        "routing": {
+            "endpoints": {
+                "cosmos_db_sql_containers": [{"name": "c", "database_name": "d", "container_name": "k"}]
+            },
+            "fallback_route": {"source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True},
+        },
+        "storage_endpoints": {"$default": {"connection_string": "cs", "container_name": "files"}},
+        "messaging_endpoints": {"fileNotifications": {"max_delivery_count": 3}},
+        "enable_data_residency": True,
+    }
+    props = create_body(inputs)["properties"]
+    assert props["cloudToDevice"] == {"maxDeliveryCount": 5, "feedback": {"ttlAsIso8601": "PT1H"}}
+    assert props["routing"] == {
+        "endpoints": {"cosmosDBSqlContainers": [{"name": "c", "databaseName": "d", "containerName": "k"}]},
+        "fallbackRoute": {"source": "DeviceMessages", "endpointNames": ["events"], "isEnabled": True},
+    }
+    assert props["storageEndpoints"] == {"$default": {"connectionString": "cs", "containerName": "files"}}
+    assert props["messagingEndpoints"] == {"fileNotifications": {"maxDeliveryCount": 3}}
+    assert props["enableDataResidency"] is True
+
+    live = {**live_hub(), "properties": {**live_hub()["properties"], **props}}
+    view = managed_view(live, inputs)
+    for key in (
+        "cloud_to_device",
+        "routing",
+        "storage_endpoints",
+        "messaging_endpoints",
+        "enable_data_residency",
+    ):
+        assert view[key] == inputs[key], key
+
+
+def test_shared_access_policies_are_output_in_snake_case() -> None:
+    policies = [{"keyName": "service", "rights": "ServiceConnect", "primaryKey": "pk", "secondaryKey": "sk"}]
+    outs = outputs_for(live_hub(), {"pulumi_owner": OWNER}, "sub", policies)
+    assert outs["shared_access_policies"] == [
+        {"key_name": "service", "rights": "ServiceConnect", "primary_key": "pk", "secondary_key": "sk"}
+    ]
