@@ -388,6 +388,7 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
         "ip_filter_rules": [{"filter_name": "office", "action": "Accept", "ip_mask": "10.0.0.0/8"}],
         "public_network_access": "Enabled",
         "min_tls_version": "1.2",
+        "enable_data_residency": True,
     }
     hub_id, outs = create(hubs, **nested)
     refreshed = hubs.read(hub_id, outs)
@@ -398,9 +399,9 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
     assert hubs.diff(hub_id, refreshed.outs, news).changes is False
     live = outside.get_hub(REF)["properties"]
     assert live["routing"]["routes"][0]["name"] == "to-q" and live["minTlsVersion"] == "1.2"
-    assert (
-        live["cloudToDevice"]["maxDeliveryCount"] == 5 and live["ipFilterRules"][0]["ipMask"] == "10.0.0.0/8"
-    )
+    assert live["cloudToDevice"]["maxDeliveryCount"] == 5
+    assert live["ipFilterRules"][0]["ipMask"] == "10.0.0.0/8"
+    assert live["enableDataResidency"] is True and refreshed.outs["enable_data_residency"] is True
 
 
 def test_state_written_with_arm_spelled_settings_shows_no_change_in_snake_case(
