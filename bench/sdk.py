@@ -7,37 +7,18 @@ a bearer token over plain http (both without effect on timing or request count).
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from azure.core.credentials import AccessToken
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.iothub import IotHubClient
 from azure.mgmt.iothub.models import IotHubDescription, IotHubSkuInfo
 
-
-class StaticTokenCredential:
-    """A TokenCredential that hands out the emulator's token."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *_scopes: str, **_kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
-class AllowHttp(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Lets the bearer-token policy talk to the loopback emulator over http."""
-
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
-        request.context["enforce_https"] = False
+from iothub_emulator.testing import StaticTokenCredential, allow_http_policy
 
 
 def client(base_url: str, token: str, subscription_id: str) -> IotHubClient:
-    return IotHubClient(
-        StaticTokenCredential(token), subscription_id, base_url=base_url, per_call_policies=[AllowHttp()]
-    )
+    # Not iothub_emulator.testing.make_iothub_client: that one polls without waiting; this is the SDK as
+    # its users run it (30 s polling interval, default retries).
+    credential = StaticTokenCredential(token)
+    policies = [allow_http_policy()]
+    return IotHubClient(credential, subscription_id, base_url=base_url, per_call_policies=policies)
 
 
 def create_hub(c: IotHubClient, resource_group: str, name: str, location: str) -> None:

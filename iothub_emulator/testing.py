@@ -1,6 +1,8 @@
-"""Helpers for pointing Microsoft's ``azure-mgmt-iothub`` SDK at the emulator (loopback, plain HTTP).
+"""Helpers for testing code against the emulator: Microsoft's ``azure-mgmt-iothub`` SDK pointed at it
+(loopback, plain HTTP), a raw ARM session for asserting on exact statuses, headers and bodies, and a
+minimal hub body.
 
-``azure-mgmt-iothub`` is not a dependency of the emulator: these helpers import it when called.
+``azure-mgmt-iothub`` is not a dependency of the emulator: the SDK helpers import it when called.
 """
 
 from __future__ import annotations
@@ -8,9 +10,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import requests
+
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
     from azure.mgmt.iothub import IotHubClient
+
+API_VERSION = "2023-06-30"
+"""The api-version ``ArmSession`` sends unless told otherwise (the newest stable one)."""
 
 
 class StaticTokenCredential:
@@ -51,3 +58,104 @@ def make_iothub_client(url: str, token: str, subscription_id: str, **kwargs: Any
         per_call_policies=[allow_http_policy()],
         **kwargs,
     )
+
+
+def sleep_recording_transport() -> Any:
+    """An azure-core ``RequestsTransport`` that records its sleeps in ``.sleeps`` instead of sleeping.
+
+    Every wait of an azure-core client goes through its transport (Retry-After of a throttled answer, retry
+    back-off, long-running-operation polling delays), so a client built with ``transport=`` this one rides
+    out throttling without waiting, and a test can assert on what it would have waited."""
+    from azure.core.pipeline.transport import RequestsTransport
+
+    class SleepRecordingTransport(RequestsTransport):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.sleeps: list[float] = []
+
+        def sleep(self, duration: float) -> None:
+            self.sleeps.append(duration)
+
+    return SleepRecordingTransport()
+
+
+def hub_path(name: str, resource_group: str, subscription_id: str) -> str:
+    """The hub's ARM path (no host, no api-version)."""
+    group = f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+    return f"{group}/providers/Microsoft.Devices/IotHubs/{name}"
+
+
+def hub_body(
+    tags: dict[str, str] | None = None,
+    sku: str = "S1",
+    capacity: int = 1,
+    location: str = "westeurope",
+    **properties: Any,
+) -> dict[str, Any]:
+    """A hub's PUT body: ``location``, ``sku`` and, when given, ``tags`` and ``properties``."""
+    body: dict[str, Any] = {"location": location, "sku": {"name": sku, "capacity": capacity}}
+    if tags is not None:
+        body["tags"] = tags
+    if properties:
+        body["properties"] = properties
+    return body
+
+
+class ArmSession:
+    """Raw ARM calls to the emulator over real HTTP (``requests``), with its bearer token and an
+    api-version on every call, for tests that assert on exact status codes, headers and bodies.
+
+    Paths are relative to ``url`` (absolute URLs, e.g. an ``Azure-AsyncOperation``, are used as they are);
+    the hub helpers address ``subscription_id`` and ``resource_group`` unless told otherwise."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        subscription_id: str = "00000000-0000-0000-0000-000000000000",
+        resource_group: str = "rg-test",
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.subscription_id = subscription_id
+        self.resource_group = resource_group
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_version: str | None = API_VERSION,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """One request; ``api_version=None`` sends none (a status URL already carries its own)."""
+        query = dict(params or {})
+        if api_version is not None:
+            query["api-version"] = api_version
+        url = path if path.startswith("http") else self.url + path
+        return self.session.request(method, url, params=query, json=json, headers=headers or {}, timeout=30)
+
+    def hub_path(self, name: str, rg: str | None = None, sub: str | None = None) -> str:
+        return hub_path(name, rg or self.resource_group, sub or self.subscription_id)
+
+    def create_hub(
+        self, name: str, body: dict[str, Any] | None = None, *, rg: str | None = None, sub: str | None = None
+    ) -> requests.Response:
+        """PUT the hub (``hub_body()`` unless given); the 201 answer (its ``Azure-AsyncOperation`` header
+        is the operation's status URL). Raises ``AssertionError`` with the body on any other status."""
+        response = self.call("PUT", self.hub_path(name, rg, sub), json=body or hub_body())
+        assert response.status_code in (200, 201), response.text
+        return response
+
+    def get_hub(self, name: str, *, rg: str | None = None, sub: str | None = None) -> dict[str, Any]:
+        """The hub as GET answers it. Raises ``AssertionError`` with the body unless the answer is 200."""
+        response = self.call("GET", self.hub_path(name, rg, sub))
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def close(self) -> None:
+        self.session.close()

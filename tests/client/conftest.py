@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import hub_body as hub_body  # the client tests' hub body
 from iothub_provider.client.api import HubRef, IotHubApi
 from iothub_provider.client.auth import StaticToken
 from iothub_provider.client.retry import RetryPolicy
@@ -36,12 +37,3 @@ def api(settings: Settings, sleeps: list[float]) -> Iterator[IotHubApi]:
 @pytest.fixture
 def hub_ref(resource_group: str) -> HubRef:
     return HubRef(SUBSCRIPTION_ID, RESOURCE_GROUP, "hub-client-test")
-
-
-def hub_body(tags: dict[str, str] | None = None, sku: str = "S1") -> dict[str, object]:
-    return {
-        "location": "westeurope",
-        "sku": {"name": sku, "capacity": 1},
-        "tags": tags or {},
-        "properties": {"eventHubEndpoints": {"events": {"partitionCount": 2, "retentionTimeInDays": 1}}},
-    }

@@ -1,4 +1,5 @@
-"""Fixtures for the emulator's own tests: a raw ARM session and Microsoft's IotHubClient on loopback."""
+"""Fixtures for the emulator's own tests: a raw ARM session (``iothub_emulator.testing.ArmSession``) and
+Microsoft's IotHubClient on loopback, addressing this suite's subscription and resource group."""
 
 from __future__ import annotations
 
@@ -6,68 +7,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from azure.mgmt.iothub import IotHubClient
 
+from iothub_emulator import testing
 from iothub_emulator.server import EmulatorServer
-from iothub_emulator.testing import make_iothub_client
-from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
+from iothub_emulator.testing import ArmSession, make_iothub_client
+from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
 
-API = "2023-06-30"
+API = testing.API_VERSION
 
 
 def hub_path(name: str, rg: str = RESOURCE_GROUP, sub: str = SUBSCRIPTION_ID) -> str:
-    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Devices/IotHubs/{name}"
+    return testing.hub_path(name, rg, sub)
 
 
-def hub_body(
-    sku: str = "S1", capacity: int = 1, location: str = LOCATION, **properties: Any
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"location": location, "sku": {"name": sku, "capacity": capacity}}
-    if properties:
-        body["properties"] = properties
-    return body
-
-
-class Arm:
-    """Raw ARM calls over real HTTP, for asserting on exact status codes, headers and bodies."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        api_version: str | None = API,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> requests.Response:
-        query = dict(params or {})
-        if api_version is not None:
-            query["api-version"] = api_version
-        url = path if path.startswith("http") else self.url + path
-        return self.session.request(method, url, params=query, json=json, headers=headers or {}, timeout=30)
-
-    def create_hub(self, name: str, body: dict[str, Any] | None = None, **kw: Any) -> requests.Response:
-        response = self.call("PUT", hub_path(name, **kw), json=body or hub_body())
-        assert response.status_code in (200, 201), response.text
-        return response
-
-    def get_hub(self, name: str, **kw: Any) -> dict[str, Any]:
-        response = self.call("GET", hub_path(name, **kw))
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
+def arm_at(url: str, token: str = TOKEN) -> ArmSession:
+    """Raw ARM calls to the emulator at ``url``, addressing this suite's subscription and resource group."""
+    return ArmSession(url, token, SUBSCRIPTION_ID, RESOURCE_GROUP)
 
 
 @pytest.fixture
-def arm(emulator: EmulatorServer) -> Arm:
-    return Arm(emulator.url, emulator.token)
+def arm(emulator: EmulatorServer) -> ArmSession:
+    return arm_at(emulator.url, emulator.token)
 
 
 def make_client(url: str, token: str = TOKEN, **kwargs: Any) -> IotHubClient:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.conftest import Arm, hub_path
+from iothub_emulator.testing import ArmSession
+from tests.emulator.conftest import hub_path
 
 CGS = hub_path("cg-hub") + "/eventHubEndpoints/events/ConsumerGroups"
 
 
 @pytest.fixture
-def hub(arm: Arm, resource_group: str) -> str:
+def hub(arm: ArmSession, resource_group: str) -> str:
     arm.create_hub("cg-hub")
     return "cg-hub"
 
 
-def test_create_get_list_delete(arm: Arm, hub: str) -> None:
+def test_create_get_list_delete(arm: ArmSession, hub: str) -> None:
     created = arm.call("PUT", f"{CGS}/analytics", json={"properties": {"name": "analytics"}})
     assert created.status_code == 200
     body = created.json()
@@ -41,7 +42,7 @@ def test_create_get_list_delete(arm: Arm, hub: str) -> None:
     assert arm.call("DELETE", f"{CGS}/analytics").status_code == 404
 
 
-def test_body_is_required(arm: Arm, hub: str) -> None:
+def test_body_is_required(arm: ArmSession, hub: str) -> None:
     for body in (None, {}, {"properties": {}}, {"properties": {"name": ""}}):
         response = arm.call("PUT", f"{CGS}/nobody", json=body)
         assert response.status_code == 400
@@ -52,13 +53,13 @@ def test_body_is_required(arm: Arm, hub: str) -> None:
         )
 
 
-def test_default_group_is_present_and_undeletable(arm: Arm, hub: str) -> None:
+def test_default_group_is_present_and_undeletable(arm: ArmSession, hub: str) -> None:
     assert arm.call("GET", f"{CGS}/$Default").json()["name"] == "$Default"
     response = arm.call("DELETE", f"{CGS}/$Default")
     assert response.status_code == 400 and response.json()["code"] == 400013
 
 
-def test_at_most_twenty_including_default(arm: Arm, hub: str) -> None:
+def test_at_most_twenty_including_default(arm: ArmSession, hub: str) -> None:
     for n in range(19):
         assert arm.call("PUT", f"{CGS}/g{n}", json={"properties": {"name": f"g{n}"}}).status_code == 200
     response = arm.call("PUT", f"{CGS}/one-too-many", json={"properties": {"name": "one-too-many"}})
@@ -67,28 +68,28 @@ def test_at_most_twenty_including_default(arm: Arm, hub: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["with space", "x" * 51, "bad!char"])
-def test_name_rules(arm: Arm, hub: str, name: str) -> None:
+def test_name_rules(arm: ArmSession, hub: str, name: str) -> None:
     response = arm.call("PUT", f"{CGS}/{name}", json={"properties": {"name": name}})
     assert response.status_code == 400 and response.json()["code"] == 400008
 
 
 @pytest.mark.parametrize("name", ["a", "my.group_1-x", "x" * 50])
-def test_valid_names(arm: Arm, hub: str, name: str) -> None:
+def test_valid_names(arm: ArmSession, hub: str, name: str) -> None:
     assert arm.call("PUT", f"{CGS}/{name}", json={"properties": {"name": name}}).status_code == 200
 
 
-def test_only_the_events_endpoint(arm: Arm, hub: str) -> None:
+def test_only_the_events_endpoint(arm: ArmSession, hub: str) -> None:
     path = hub_path("cg-hub") + "/eventHubEndpoints/operationsMonitoringEvents/ConsumerGroups/x"
     response = arm.call("PUT", path, json={"properties": {"name": "x"}})
     assert response.status_code == 400 and response.json()["code"] == 400006
 
 
-def test_missing_hub_is_resource_not_found(arm: Arm, resource_group: str) -> None:
+def test_missing_hub_is_resource_not_found(arm: ArmSession, resource_group: str) -> None:
     response = arm.call("GET", hub_path("no-hub") + "/eventHubEndpoints/events/ConsumerGroups")
     assert response.status_code == 404 and response.json()["error"]["code"] == "ResourceNotFound"
 
 
-def test_groups_go_with_their_hub(arm: Arm, hub: str) -> None:
+def test_groups_go_with_their_hub(arm: ArmSession, hub: str) -> None:
     arm.call("PUT", f"{CGS}/keep", json={"properties": {"name": "keep"}})
     arm.call("DELETE", hub_path("cg-hub"))
     arm.create_hub("cg-hub")

@@ -10,13 +10,14 @@ import pytest
 
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import LOCATION, SUBSCRIPTION_ID, TOKEN
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import arm_at, hub_path
 
 STALE = "AAAAAAAAAAA="
 
 
-def _etag(arm: Arm, name: str) -> str:
+def _etag(arm: ArmSession, name: str) -> str:
     return str(arm.get_hub(name)["etag"])
 
 
@@ -36,7 +37,9 @@ def _etag(arm: Arm, name: str) -> str:
         ({"If-None-Match": "*"}, True, 412),
     ],
 )
-def test_put_table(arm: Arm, resource_group: str, headers: dict[str, str], exists: bool, status: int) -> None:
+def test_put_table(
+    arm: ArmSession, resource_group: str, headers: dict[str, str], exists: bool, status: int
+) -> None:
     if exists:
         arm.create_hub("etag-hub")
         current = _etag(arm, "etag-hub")
@@ -69,7 +72,7 @@ def test_put_table(arm: Arm, resource_group: str, headers: dict[str, str], exist
     ],
 )
 def test_patch_and_delete_tables(
-    arm: Arm, resource_group: str, method: str, headers: dict[str, str], exists: bool, status: int
+    arm: ArmSession, resource_group: str, method: str, headers: dict[str, str], exists: bool, status: int
 ) -> None:
     """IoT Hub's DELETE of an existing hub is asynchronous: 202 where the generic table says 200."""
     if exists:
@@ -83,7 +86,7 @@ def test_patch_and_delete_tables(
         assert response.json()["error"]["code"] == "ResourceNotFound"
 
 
-def test_etag_is_in_the_body_and_changes_on_every_change(arm: Arm, resource_group: str) -> None:
+def test_etag_is_in_the_body_and_changes_on_every_change(arm: ArmSession, resource_group: str) -> None:
     created = arm.create_hub("etag-hub")
     assert "etag" not in created.json()  # as recorded: the accepted create carries none yet
     got = arm.call("GET", hub_path("etag-hub"))
@@ -99,7 +102,7 @@ def test_etag_is_in_the_body_and_changes_on_every_change(arm: Arm, resource_grou
     assert _etag(arm, "etag-hub") not in (first, second)
 
 
-def test_racing_writers_exactly_one_wins(arm: Arm, resource_group: str) -> None:
+def test_racing_writers_exactly_one_wins(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("race-hub")
     body = arm.get_hub("race-hub")
     etag = body["etag"]
@@ -107,7 +110,7 @@ def test_racing_writers_exactly_one_wins(arm: Arm, resource_group: str) -> None:
     barrier = threading.Barrier(8)
 
     def writer(capacity: int) -> None:
-        mine = Arm(arm.url, arm.session.headers["Authorization"].split(" ", 1)[1])
+        mine = arm_at(arm.url, arm.session.headers["Authorization"].split(" ", 1)[1])
         payload = {**body, "sku": {"name": "S1", "capacity": capacity}}
         barrier.wait()
         results.append(
@@ -125,14 +128,14 @@ def test_racing_writers_exactly_one_wins(arm: Arm, resource_group: str) -> None:
 def test_racing_writers_on_a_file_backed_store(tmp_path: Path) -> None:
     with EmulatorServer(token=TOKEN, data_dir=tmp_path) as server:
         server.control.create_resource_group(SUBSCRIPTION_ID, "rg-test", LOCATION)
-        arm = Arm(server.url, TOKEN)
+        arm = arm_at(server.url, TOKEN)
         arm.create_hub("race-hub")
         etag = arm.get_hub("race-hub")["etag"]
         results: list[int] = []
         barrier = threading.Barrier(6)
 
         def writer(n: int) -> None:
-            mine = Arm(server.url, TOKEN)
+            mine = arm_at(server.url, TOKEN)
             barrier.wait()
             response = mine.call(
                 "PATCH", hub_path("race-hub"), json={"tags": {"n": str(n)}}, headers={"If-Match": etag}
@@ -148,7 +151,7 @@ def test_racing_writers_on_a_file_backed_store(tmp_path: Path) -> None:
 
 
 def test_no_response_carries_an_etag_header_and_body_etags_change_with_state(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     """No recording shows an ``ETag`` header: hubs carry their etag in the body, consumer groups ``null``."""
     responses = [arm.create_hub("hdr-hub")]
@@ -179,7 +182,7 @@ def test_no_response_carries_an_etag_header_and_body_etags_change_with_state(
     assert len(set(get_etags)) == 3 and update.json()["etag"] == get_etags[0]
 
 
-def test_put_table_on_a_hub_in_another_resource_group(arm: Arm, resource_group: str) -> None:
+def test_put_table_on_a_hub_in_another_resource_group(arm: ArmSession, resource_group: str) -> None:
     """The name is global: If-None-Match * or no header still cannot take over a hub elsewhere."""
     arm.create_hub("elsewhere-hub")
     arm.call(
@@ -194,12 +197,12 @@ def test_put_table_on_a_hub_in_another_resource_group(arm: Arm, resource_group: 
     assert arm.call("GET", hub_path("elsewhere-hub", rg="rg-two")).status_code == 404
 
 
-def test_racing_creates_with_if_none_match_exactly_one_wins(arm: Arm, resource_group: str) -> None:
+def test_racing_creates_with_if_none_match_exactly_one_wins(arm: ArmSession, resource_group: str) -> None:
     results: list[int] = []
     barrier = threading.Barrier(6)
 
     def creator(capacity: int) -> None:
-        mine = Arm(arm.url, TOKEN)
+        mine = arm_at(arm.url, TOKEN)
         barrier.wait()
         response = mine.call(
             "PUT",
@@ -225,13 +228,13 @@ def test_two_emulators_on_one_data_dir_still_let_exactly_one_writer_win(tmp_path
         EmulatorServer(token=TOKEN, data_dir=tmp_path) as second,
     ):
         first.control.create_resource_group(SUBSCRIPTION_ID, "rg-test", LOCATION)
-        Arm(first.url, TOKEN).create_hub("shared-hub")
-        etag = Arm(second.url, TOKEN).get_hub("shared-hub")["etag"]
+        arm_at(first.url, TOKEN).create_hub("shared-hub")
+        etag = arm_at(second.url, TOKEN).get_hub("shared-hub")["etag"]
         results: list[int] = []
         barrier = threading.Barrier(8)
 
         def writer(n: int) -> None:
-            mine = Arm((first, second)[n % 2].url, TOKEN)
+            mine = arm_at((first, second)[n % 2].url, TOKEN)
             barrier.wait()
             response = mine.call(
                 "PATCH", hub_path("shared-hub"), json={"tags": {"n": str(n)}}, headers={"If-Match": etag}
@@ -244,11 +247,13 @@ def test_two_emulators_on_one_data_dir_still_let_exactly_one_writer_win(tmp_path
         for t in threads:
             t.join()
         assert sorted(results) == [200] + [412] * 7
-        winner = Arm(first.url, TOKEN).get_hub("shared-hub")
-        assert winner == Arm(second.url, TOKEN).get_hub("shared-hub")
+        winner = arm_at(first.url, TOKEN).get_hub("shared-hub")
+        assert winner == arm_at(second.url, TOKEN).get_hub("shared-hub")
 
 
-def test_a_hub_read_again_after_each_kind_of_change_shows_the_change(arm: Arm, resource_group: str) -> None:
+def test_a_hub_read_again_after_each_kind_of_change_shows_the_change(
+    arm: ArmSession, resource_group: str
+) -> None:
     """Reads are answered from renderings kept by etag: every change must show, at every api-version."""
     arm.create_hub("seen-hub")
     first = arm.get_hub("seen-hub")

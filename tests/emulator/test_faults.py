@@ -8,13 +8,14 @@ from azure.mgmt.iothub.models import IotHubDescription, IotHubSkuInfo
 
 from iothub_emulator.control import EmulatorControl, EmulatorControlError
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import ArmSession, sleep_recording_transport
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_path, make_client
+from tests.emulator.conftest import hub_path, make_client
 
 LIST = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
 
 
-def test_throttle_with_retry_after(arm: Arm, control: EmulatorControl) -> None:
+def test_throttle_with_retry_after(arm: ArmSession, control: EmulatorControl) -> None:
     control.add_fault(kind="throttle", retry_after=3)
     response = arm.call("GET", LIST)
     assert response.status_code == 429
@@ -27,7 +28,8 @@ def test_sdk_retries_through_throttling(
     emulator: EmulatorServer, resource_group: str, control: EmulatorControl
 ) -> None:
     control.add_fault(kind="throttle", method="PUT", retry_after=1, count=1)
-    client = make_client(emulator.url)
+    transport = sleep_recording_transport()
+    client = make_client(emulator.url, transport=transport)
     hub = client.iot_hub_resource.begin_create_or_update(
         "rg-test",
         "retry-hub",
@@ -36,10 +38,11 @@ def test_sdk_retries_through_throttling(
     assert hub.properties.state == "Active"
     puts = [r["status"] for r in control.requests() if r["method"] == "PUT"]
     assert puts == [429, 201]
+    assert transport.sleeps == [1.0]  # the SDK waited out Retry-After: 1 (recorded, not slept)
     client.close()
 
 
-def test_server_error_in_iothub_shape_and_arm_shape(arm: Arm, control: EmulatorControl) -> None:
+def test_server_error_in_iothub_shape_and_arm_shape(arm: ArmSession, control: EmulatorControl) -> None:
     control.add_fault(kind="error", status=503, code=503001, message="Service unavailable")
     first = arm.call("GET", LIST)
     assert first.status_code == 503
@@ -54,7 +57,7 @@ def test_server_error_in_iothub_shape_and_arm_shape(arm: Arm, control: EmulatorC
     assert third.status_code == 500 and third.json()["code"] == 500019
 
 
-def test_not_active_window(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_not_active_window(arm: ArmSession, resource_group: str, control: EmulatorControl) -> None:
     arm.create_hub("window-hub")
     control.add_fault(kind="not_active", method="PATCH", count=2)
     for _ in range(2):
@@ -64,14 +67,14 @@ def test_not_active_window(arm: Arm, resource_group: str, control: EmulatorContr
     assert arm.call("PATCH", hub_path("window-hub"), json={"tags": {}}).status_code == 200
 
 
-def test_delay_makes_a_short_client_timeout_expire(arm: Arm, control: EmulatorControl) -> None:
+def test_delay_makes_a_short_client_timeout_expire(arm: ArmSession, control: EmulatorControl) -> None:
     control.add_fault(kind="delay", delay=1.0)
     with pytest.raises(requests.ReadTimeout):
         arm.session.get(arm.url + LIST, params={"api-version": "2023-06-30"}, timeout=0.2)
     assert arm.call("GET", LIST).status_code == 200
 
 
-def test_drop_closes_the_connection_without_a_response(arm: Arm, control: EmulatorControl) -> None:
+def test_drop_closes_the_connection_without_a_response(arm: ArmSession, control: EmulatorControl) -> None:
     control.add_fault(kind="drop", path="/providers/Microsoft.Devices/IotHubs")
     with pytest.raises(requests.ConnectionError):
         arm.call("GET", LIST)
@@ -79,7 +82,7 @@ def test_drop_closes_the_connection_without_a_response(arm: Arm, control: Emulat
     assert [r["status"] for r in control.requests()] == [0, 200]
 
 
-def test_get_404_after_put(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_get_404_after_put(arm: ArmSession, resource_group: str, control: EmulatorControl) -> None:
     control.add_fault(kind="get_404_after_put", path="/IotHubs/flaky-hub", count=2)
     arm.create_hub("flaky-hub")
     for _ in range(2):
@@ -89,7 +92,7 @@ def test_get_404_after_put(arm: Arm, resource_group: str, control: EmulatorContr
     assert arm.call("GET", hub_path("flaky-hub")).status_code == 200
 
 
-def test_after_count_method_and_regex_select_requests(arm: Arm, control: EmulatorControl) -> None:
+def test_after_count_method_and_regex_select_requests(arm: ArmSession, control: EmulatorControl) -> None:
     rule = control.add_fault(
         kind="error", method="GET", path_regex=r"/IotHubs$", after=1, count=2, status=502, code=502001
     )
@@ -107,7 +110,7 @@ def test_after_count_method_and_regex_select_requests(arm: Arm, control: Emulato
     assert described[rule]["fired"] == 2 and described[rule]["exhausted"] is True
 
 
-def test_remove_and_clear(arm: Arm, control: EmulatorControl) -> None:
+def test_remove_and_clear(arm: ArmSession, control: EmulatorControl) -> None:
     rule = control.add_fault(kind="throttle", count=5)
     control.remove_fault(rule)
     assert arm.call("GET", LIST).status_code == 200
@@ -129,7 +132,7 @@ def test_control_api_is_never_faulted_and_rejects_bad_rules(control: EmulatorCon
 
 
 def test_request_log_records_what_clients_sent(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.call(
         "PUT",
@@ -148,7 +151,7 @@ def test_request_log_records_what_clients_sent(
     assert control.requests() == []
 
 
-def test_reset_restores_start_up_settings(arm: Arm, control: EmulatorControl) -> None:
+def test_reset_restores_start_up_settings(arm: ArmSession, control: EmulatorControl) -> None:
     control.set_provisioning("seconds", 5, retry_after=3)
     control.set_settings(page_size=1, skip_api_version_check=True)
     control.add_fault(kind="throttle", count=3)

@@ -6,8 +6,9 @@ import pytest
 import requests
 
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import hub_path
 
 SUB = f"/subscriptions/{SUBSCRIPTION_ID}"
 HUB = hub_path("auth-hub")
@@ -77,7 +78,7 @@ def test_every_route_requires_the_token(
     assert emulator.control.requests()[-1]["status"] == 401
 
 
-def test_missing_api_version(arm: Arm, resource_group: str) -> None:
+def test_missing_api_version(arm: ArmSession, resource_group: str) -> None:
     response = arm.call("GET", hub_path("any"), api_version=None)
     assert response.status_code == 400
     assert response.json() == {
@@ -88,7 +89,7 @@ def test_missing_api_version(arm: Arm, resource_group: str) -> None:
     }
 
 
-def test_unknown_api_version(arm: Arm, resource_group: str) -> None:
+def test_unknown_api_version(arm: ArmSession, resource_group: str) -> None:
     response = arm.call("PUT", hub_path("any"), api_version="2099-01-01", json=hub_body())
     assert response.status_code == 400
     error = response.json()["error"]
@@ -104,13 +105,13 @@ def test_unknown_api_version(arm: Arm, resource_group: str) -> None:
     "version",
     ["2016-02-03", "2018-04-01", "2019-03-22", "2022-04-30-preview", "2023-06-30-preview", "2023-06-30"],
 )
-def test_versions_real_clients_send(arm: Arm, resource_group: str, version: str) -> None:
+def test_versions_real_clients_send(arm: ArmSession, resource_group: str, version: str) -> None:
     assert (
         arm.call("GET", f"{SUB}/providers/Microsoft.Devices/IotHubs", api_version=version).status_code == 200
     )
 
 
-def test_resource_group_routes_accept_any_well_formed_version(arm: Arm) -> None:
+def test_resource_group_routes_accept_any_well_formed_version(arm: ArmSession) -> None:
     assert (
         arm.call(
             "PUT", f"{SUB}/resourcegroups/rg-v", api_version="2019-10-01", json={"location": "westeurope"}
@@ -121,7 +122,7 @@ def test_resource_group_routes_accept_any_well_formed_version(arm: Arm) -> None:
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "InvalidApiVersionParameter"
 
 
-def test_skip_api_version_check(arm: Arm, control: object, resource_group: str) -> None:
+def test_skip_api_version_check(arm: ArmSession, control: object, resource_group: str) -> None:
     from iothub_emulator.control import EmulatorControl
 
     assert isinstance(control, EmulatorControl)
@@ -132,7 +133,7 @@ def test_skip_api_version_check(arm: Arm, control: object, resource_group: str) 
     )
 
 
-def test_request_ids_and_correlation_echo(arm: Arm, resource_group: str) -> None:
+def test_request_ids_and_correlation_echo(arm: ArmSession, resource_group: str) -> None:
     plain = arm.call("GET", f"{SUB}/providers/Microsoft.Devices/IotHubs")
     assert plain.headers["x-ms-request-id"] == plain.headers["x-ms-correlation-request-id"]
     echoed = arm.call(
@@ -144,7 +145,7 @@ def test_request_ids_and_correlation_echo(arm: Arm, resource_group: str) -> None
     assert echoed.headers["x-ms-request-id"] not in (plain.headers["x-ms-request-id"], "corr-123")
 
 
-def test_error_shapes(arm: Arm, resource_group: str) -> None:
+def test_error_shapes(arm: ArmSession, resource_group: str) -> None:
     missing_rg = arm.call("PUT", hub_path("hub1", rg="nope"), json=hub_body())
     assert missing_rg.status_code == 404
     assert missing_rg.json() == {
@@ -166,7 +167,9 @@ def test_error_shapes(arm: Arm, resource_group: str) -> None:
     assert body["message"].endswith("errorcode: IH400016.")
 
 
-def test_paths_and_names_are_case_insensitive_but_case_preserving(arm: Arm, resource_group: str) -> None:
+def test_paths_and_names_are_case_insensitive_but_case_preserving(
+    arm: ArmSession, resource_group: str
+) -> None:
     arm.create_hub("CaseHub")
     lower = arm.call("GET", f"{SUB}/resourcegroups/RG-TEST/providers/microsoft.devices/iothubs/casehub")
     assert lower.status_code == 200
@@ -185,13 +188,13 @@ def test_paths_and_names_are_case_insensitive_but_case_preserving(arm: Arm, reso
     )
 
 
-def test_unknown_route_is_an_explicit_error(arm: Arm) -> None:
+def test_unknown_route_is_an_explicit_error(arm: ArmSession) -> None:
     response = arm.call("GET", f"{SUB}/providers/Microsoft.Devices/usages")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NotImplementedByEmulator"
 
 
-def test_malformed_json_is_arms_invalid_request_content(arm: Arm, resource_group: str) -> None:
+def test_malformed_json_is_arms_invalid_request_content(arm: ArmSession, resource_group: str) -> None:
     response = arm.session.put(
         arm.url + hub_path("json-hub"),
         params={"api-version": "2023-06-30"},
@@ -207,7 +210,7 @@ def test_malformed_json_is_arms_invalid_request_content(arm: Arm, resource_group
     assert no_version.json()["error"]["code"] == "MissingApiVersionParameter"
 
 
-def test_wrong_method_on_a_known_path(arm: Arm, resource_group: str) -> None:
+def test_wrong_method_on_a_known_path(arm: ArmSession, resource_group: str) -> None:
     response = arm.call("POST", hub_path("any-hub"), json={})
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "MethodNotAllowed"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from iothub_emulator.control import EmulatorControl
+from iothub_emulator.testing import ArmSession
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_path
+from tests.emulator.conftest import hub_path
 
 
-def test_create_answers_201_with_async_operation_only(arm: Arm, resource_group: str) -> None:
+def test_create_answers_201_with_async_operation_only(arm: ArmSession, resource_group: str) -> None:
     response = arm.create_hub("lro-hub")
     assert response.status_code == 201
     assert "Location" not in response.headers and "Retry-After" not in response.headers
@@ -23,7 +24,7 @@ def test_create_answers_201_with_async_operation_only(arm: Arm, resource_group: 
     assert arm.call("GET", aao, api_version=None).json() == {"status": "Succeeded"}
 
 
-def test_progression_after_polls(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_progression_after_polls(arm: ArmSession, resource_group: str, control: EmulatorControl) -> None:
     """Every look at the operation counts as a poll: a read of the hub as much as its status URL."""
     control.set_provisioning("polls", 2)
     aao = arm.create_hub("poll-hub").headers["Azure-AsyncOperation"]
@@ -41,7 +42,7 @@ def test_progression_after_polls(arm: Arm, resource_group: str, control: Emulato
 
 @pytest.mark.parametrize("kind", ["create", "update"])
 def test_a_client_watching_only_the_hubs_provisioning_state_sees_the_operation_end(
-    arm: Arm, resource_group: str, control: EmulatorControl, kind: str
+    arm: ArmSession, resource_group: str, control: EmulatorControl, kind: str
 ) -> None:
     """ARM's third polling strategy: GET the resource until its provisioningState is terminal."""
     if kind == "update":
@@ -60,7 +61,7 @@ def test_a_client_watching_only_the_hubs_provisioning_state_sees_the_operation_e
 
 
 def test_a_delete_watched_through_the_hub_ends_in_404(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("gone-hub")
     control.set_provisioning("polls", 1)
@@ -70,7 +71,7 @@ def test_a_delete_watched_through_the_hub_ends_in_404(
 
 
 def test_writes_refused_with_409002_count_as_polls(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     """A client that just retries its write while the hub is busy gets through once the operation ends."""
     arm.create_hub("retried-hub")
@@ -84,7 +85,7 @@ def test_writes_refused_with_409002_count_as_polls(
     assert arm.call("GET", aao, api_version=None).json()["status"] == "Succeeded"
 
 
-def test_progression_after_seconds(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_progression_after_seconds(arm: ArmSession, resource_group: str, control: EmulatorControl) -> None:
     control.set_provisioning("seconds", 300)
     aao = arm.create_hub("timed-hub").headers["Azure-AsyncOperation"]
     control.advance_clock(299)
@@ -96,7 +97,7 @@ def test_progression_after_seconds(arm: Arm, resource_group: str, control: Emula
 
 
 def test_a_frozen_clock_stamps_what_is_created_and_only_advancing_it_ends_operations(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     control.freeze_clock()
     control.advance_clock(4_102_444_800 - control.clock()["now"])  # to 2100-01-01T00:00:00Z
@@ -125,7 +126,7 @@ def test_a_frozen_clock_stamps_what_is_created_and_only_advancing_it_ends_operat
     ],
 )
 def test_the_clock_refuses_to_run_backwards_or_take_bad_values(
-    arm: Arm, control: EmulatorControl, method: str, path: str, body: dict[str, object]
+    arm: ArmSession, control: EmulatorControl, method: str, path: str, body: dict[str, object]
 ) -> None:
     before = control.clock()["offset"]
     response = arm.call(method, "/_emulator" + path, api_version=None, json=body)
@@ -133,7 +134,9 @@ def test_the_clock_refuses_to_run_backwards_or_take_bad_values(
     assert control.clock()["offset"] == before
 
 
-def test_writes_while_not_active_get_409002(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_writes_while_not_active_get_409002(
+    arm: ArmSession, resource_group: str, control: EmulatorControl
+) -> None:
     control.set_provisioning("polls", 5)
     arm.create_hub("busy-hub")
     response = arm.call("PATCH", hub_path("busy-hub"), json={"tags": {"a": "b"}})
@@ -151,7 +154,7 @@ def test_writes_while_not_active_get_409002(arm: Arm, resource_group: str, contr
 
 
 def test_delete_answers_202_null_with_both_headers_then_location_finishes(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("del-hub")
     control.set_provisioning("polls", 2)  # the hub read below is poll 1
@@ -173,7 +176,7 @@ def test_delete_answers_202_null_with_both_headers_then_location_finishes(
     }
 
 
-def test_retry_after_is_configurable(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_retry_after_is_configurable(arm: ArmSession, resource_group: str, control: EmulatorControl) -> None:
     arm.create_hub("ra-hub")
     control.set_provisioning("polls", 1, retry_after=2)
     response = arm.call("DELETE", hub_path("ra-hub"))
@@ -182,7 +185,7 @@ def test_retry_after_is_configurable(arm: Arm, resource_group: str, control: Emu
 
 
 def test_update_put_is_a_long_running_operation_as_a_create_is(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("upd-hub")
     control.set_provisioning("polls", 2)  # the hub read below is poll 1
@@ -200,7 +203,7 @@ def test_update_put_is_a_long_running_operation_as_a_create_is(
 
 
 def test_failed_operation_reports_error_and_rolls_back(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     control.add_fault(kind="fail_operation", method="PUT", code=400123, message="Endpoint validation failed")
     response = arm.create_hub("fail-hub")
@@ -214,7 +217,7 @@ def test_failed_operation_reports_error_and_rolls_back(
 
 
 def test_resource_group_delete_removes_its_hubs_asynchronously(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("rg-hub-1")
     arm.create_hub("rg-hub-2")
@@ -248,7 +251,7 @@ def test_resource_group_delete_removes_its_hubs_asynchronously(
     )
 
 
-def test_unknown_operation_is_404(arm: Arm) -> None:
+def test_unknown_operation_is_404(arm: ArmSession) -> None:
     path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/locations/westeurope/"
     response = arm.call("GET", path + "operationResults/bm9wZQ==", params={"asyncinfo": ""})
     assert response.status_code == 404
@@ -256,7 +259,7 @@ def test_unknown_operation_is_404(arm: Arm) -> None:
 
 
 def test_provisioning_mode_applies_to_operations_accepted_afterwards(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     control.set_provisioning("polls", 5)
     aao = arm.create_hub("early-hub").headers["Azure-AsyncOperation"]
@@ -268,7 +271,7 @@ def test_provisioning_mode_applies_to_operations_accepted_afterwards(
 
 
 def test_failed_update_restores_the_previous_hub(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("fail-upd-hub")
     before = arm.get_hub("fail-upd-hub")
@@ -286,7 +289,9 @@ def test_failed_update_restores_the_previous_hub(
     assert failed.status_code == 400 and failed.json()["code"] == 400116
 
 
-def test_failed_delete_leaves_the_hub_active(arm: Arm, resource_group: str, control: EmulatorControl) -> None:
+def test_failed_delete_leaves_the_hub_active(
+    arm: ArmSession, resource_group: str, control: EmulatorControl
+) -> None:
     arm.create_hub("fail-del-hub")
     control.add_fault(kind="fail_operation", method="DELETE", code=500019, message="Internal Error")
     response = arm.call("DELETE", hub_path("fail-del-hub"))
@@ -302,7 +307,7 @@ def test_failed_delete_leaves_the_hub_active(arm: Arm, resource_group: str, cont
     assert arm.call("GET", hub_path("fail-del-hub")).status_code == 404
 
 
-def test_operation_in_another_subscription_is_not_found(arm: Arm, resource_group: str) -> None:
+def test_operation_in_another_subscription_is_not_found(arm: ArmSession, resource_group: str) -> None:
     aao = arm.create_hub("op-hub").headers["Azure-AsyncOperation"]
     other = aao.replace(SUBSCRIPTION_ID, "00000000-0000-0000-0000-000000000009")
     response = arm.call("GET", other, api_version=None)
@@ -325,7 +330,7 @@ def test_operation_in_another_subscription_is_not_found(arm: Arm, resource_group
     ],
 )
 def test_every_write_to_a_hub_in_transition_gets_409002(
-    arm: Arm, resource_group: str, control: EmulatorControl, method: str, suffix: str, body: object
+    arm: ArmSession, resource_group: str, control: EmulatorControl, method: str, suffix: str, body: object
 ) -> None:
     arm.create_hub("transit-hub")
     cg = arm.call(

@@ -1,4 +1,9 @@
-"""State survives restarts and kill -9; the command line starts, announces itself and stops cleanly."""
+"""State survives restarts and kill -9; the command line starts, announces itself and stops cleanly.
+
+Only what needs a process of its own runs in one (start-up, signals, kill -9): argument errors and
+``--help`` end before anything starts, so they run ``main`` in this process (a second interpreter cost
+more than the check).
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from iothub_emulator.__main__ import parser, settings_from
+from iothub_emulator.__main__ import main, parser, settings_from
 from iothub_emulator.server import EmulatorServer
 from iothub_emulator.settings import EmulatorSettings
+from iothub_emulator.testing import ArmSession
 from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID, TOKEN
-from tests.emulator.conftest import Arm, hub_path
+from tests.emulator.conftest import arm_at, hub_path
 
 READY = "iothub-emulator ready at "
 
 
-def _seed(server: EmulatorServer) -> Arm:
+def _seed(server: EmulatorServer) -> ArmSession:
     server.control.create_resource_group(SUBSCRIPTION_ID, RESOURCE_GROUP, LOCATION)
-    arm = Arm(server.url, server.token)
+    arm = arm_at(server.url, server.token)
     arm.create_hub("kept-hub")
     cg = arm.call(
         "PUT",
@@ -44,7 +50,7 @@ def test_data_dir_survives_restart_and_in_flight_operations_finish(tmp_path: Pat
         assert arm.call("GET", aao, api_version=None).json()["status"] == "Running"
         old_url = first.url
     with EmulatorServer(token=TOKEN, data_dir=tmp_path) as second:
-        arm = Arm(second.url, second.token)
+        arm = arm_at(second.url, second.token)
         assert arm.get_hub("kept-hub")["etag"] == etag
         assert arm.call("POST", hub_path("kept-hub") + "/listkeys").json() == keys
         groups = arm.call("GET", hub_path("kept-hub") + "/eventHubEndpoints/events/ConsumerGroups").json()
@@ -97,7 +103,7 @@ def test_kill_9_then_restart_keeps_state_and_finishes_operations(
     # three polls: the status poll before the kill, the hub read after the restart, one more status poll
     proc, url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "3"])
     processes.append(proc)
-    arm = Arm(url, TOKEN)
+    arm = arm_at(url, TOKEN)
     assert (
         arm.call(
             "PUT",
@@ -114,7 +120,7 @@ def test_kill_9_then_restart_keeps_state_and_finishes_operations(
 
     again, new_url, _ = _start(["--data-dir", str(tmp_path), "--provisioning-polls", "3"])
     processes.append(again)
-    arm = Arm(new_url, TOKEN)
+    arm = arm_at(new_url, TOKEN)
     hub = arm.get_hub("crash-hub")
     assert hub["properties"]["state"] == "Activating"
     moved = aao.replace(url, new_url)
@@ -132,7 +138,7 @@ def test_sigterm_shuts_down_cleanly_and_keeps_data(
     proc, url, lines = _start(["--data-dir", str(tmp_path)])
     processes.append(proc)
     assert lines == [f"{READY}{url}"]
-    arm = Arm(url, TOKEN)
+    arm = arm_at(url, TOKEN)
     arm.call(
         "PUT",
         f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-term",
@@ -144,7 +150,7 @@ def test_sigterm_shuts_down_cleanly_and_keeps_data(
     again, url2, _ = _start(["--data-dir", str(tmp_path)])
     processes.append(again)
     assert (
-        Arm(url2, TOKEN)
+        arm_at(url2, TOKEN)
         .call("GET", f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-term", api_version="2021-04-01")
         .status_code
         == 200
@@ -157,18 +163,15 @@ def test_generated_token_is_printed_and_enforced(processes: list[subprocess.Pope
     assert lines[0].startswith("token: ") and lines[1] == f"{READY}{url}"
     token = lines[0].split(" ", 1)[1]
     list_path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
-    assert Arm(url, token).call("GET", list_path).status_code == 200
-    assert Arm(url, "not-it").call("GET", list_path).status_code == 401
+    assert arm_at(url, token).call("GET", list_path).status_code == 200
+    assert arm_at(url, "not-it").call("GET", list_path).status_code == 401
 
 
-def test_help_explains_every_option() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "iothub_emulator", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
+def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
     for flag in (
         "--host",
         "--port",
@@ -182,17 +185,13 @@ def test_help_explains_every_option() -> None:
         "--page-size",
         "--skip-api-version-check",
     ):
-        assert flag in result.stdout
+        assert flag in out
 
 
-def test_main_rejects_bad_settings() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "iothub_emulator", "--retry-after", "0", "--in-memory"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 2 and "retry_after" in result.stderr
+def test_main_rejects_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--retry-after", "0", "--in-memory"])
+    assert stopped.value.code == 2 and "retry_after" in capsys.readouterr().err
 
 
 def test_settings_validate() -> None:
@@ -203,7 +202,7 @@ def test_settings_validate() -> None:
 def test_fault_flag_is_active_from_the_start_and_after_reset(processes: list[subprocess.Popen[str]]) -> None:
     proc, url, _ = _start(["--in-memory", "--fault", '{"kind": "throttle", "retry_after": 2}'])
     processes.append(proc)
-    arm = Arm(url, TOKEN)
+    arm = arm_at(url, TOKEN)
     list_path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
     first = arm.call("GET", list_path)
     assert first.status_code == 429 and first.headers["Retry-After"] == "2"
@@ -212,14 +211,10 @@ def test_fault_flag_is_active_from_the_start_and_after_reset(processes: list[sub
     assert arm.call("GET", list_path).status_code == 429
 
 
-def test_fault_flag_is_validated() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "iothub_emulator", "--in-memory", "--fault", '{"kind": "nope"}'],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert result.returncode == 2 and "kind must be one of" in result.stderr
+def test_fault_flag_is_validated(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--in-memory", "--fault", '{"kind": "nope"}'])
+    assert stopped.value.code == 2 and "kind must be one of" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

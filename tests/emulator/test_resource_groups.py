@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import hub_path
 
 RG = f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/rg-arm"
 V = "2021-04-01"
 
 
-def test_put_get_head_delete(arm: Arm) -> None:
+def test_put_get_head_delete(arm: ArmSession) -> None:
     created = arm.call("PUT", RG, api_version=V, json={"location": "westeurope", "tags": {"a": "b"}})
     assert created.status_code == 201
     assert created.json() == {
@@ -34,14 +35,14 @@ def test_put_get_head_delete(arm: Arm) -> None:
     assert arm.call("DELETE", RG, api_version=V).status_code == 404
 
 
-def test_location_is_required_and_fixed(arm: Arm) -> None:
+def test_location_is_required_and_fixed(arm: ArmSession) -> None:
     assert arm.call("PUT", RG, api_version=V, json={}).status_code == 400
     arm.call("PUT", RG, api_version=V, json={"location": "westeurope"})
     moved = arm.call("PUT", RG, api_version=V, json={"location": "eastus"})
     assert moved.status_code == 409 and moved.json()["error"]["code"] == "InvalidResourceGroupLocation"
 
 
-def test_hub_put_into_missing_group(arm: Arm) -> None:
+def test_hub_put_into_missing_group(arm: ArmSession) -> None:
     response = arm.call("PUT", hub_path("orphan-hub", rg="rg-arm"), json=hub_body())
     assert response.status_code == 404
     assert response.json()["error"] == {

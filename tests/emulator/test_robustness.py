@@ -18,8 +18,9 @@ import requests
 from iothub_emulator import routes
 from iothub_emulator.app import MAX_BODY_BYTES, MAX_BODY_DEPTH
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import SUBSCRIPTION_ID, TOKEN
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import arm_at, hub_path
 
 SAMPLES = {
     "sub": SUBSCRIPTION_ID,
@@ -60,7 +61,7 @@ def test_the_walk_covers_every_route() -> None:
 def test_every_route_in_the_table_requires_the_token(
     emulator: EmulatorServer, resource_group: str, authorization: str | None, code: str
 ) -> None:
-    Arm(emulator.url, TOKEN).create_hub("walk-hub")
+    arm_at(emulator.url, TOKEN).create_hub("walk-hub")
     headers = {"Authorization": authorization} if authorization else {}
     walked = [(r.method, concrete_path(r)) for r in routes.ROUTES]
     walked += [("GET", "/_emulator/health"), ("DELETE", "/_emulator/faults"), ("GET", "/no/such/route")]
@@ -81,7 +82,7 @@ def test_every_route_in_the_table_requires_the_token(
                 "error": {"code": code, "message": response.json()["error"]["message"]}
             }
     # nothing changed behind the refusals
-    assert Arm(emulator.url, TOKEN).get_hub("walk-hub")["properties"]["state"] == "Active"
+    assert arm_at(emulator.url, TOKEN).get_hub("walk-hub")["properties"]["state"] == "Active"
 
 
 def _assert_well_formed_error(response: requests.Response, status: int, code: str | int) -> None:
@@ -92,7 +93,7 @@ def _assert_well_formed_error(response: requests.Response, status: int, code: st
     assert (body["error"]["code"] if isinstance(code, str) else body["code"]) == code, body
 
 
-def _raw(arm: Arm, method: str, path: str, data: bytes, headers: dict[str, str] | None = None) -> Any:
+def _raw(arm: ArmSession, method: str, path: str, data: bytes, headers: dict[str, str] | None = None) -> Any:
     return arm.session.request(
         method,
         arm.url + path,
@@ -154,7 +155,9 @@ def _raw(arm: Arm, method: str, path: str, data: bytes, headers: dict[str, str] 
         (b'{"location": "westeurope", "sku": {"name": "S1"}, "tags": {"k": 1}}', 400001),
     ],
 )
-def test_bad_hub_bodies_are_clean_400s(arm: Arm, resource_group: str, data: bytes, code: str | int) -> None:
+def test_bad_hub_bodies_are_clean_400s(
+    arm: ArmSession, resource_group: str, data: bytes, code: str | int
+) -> None:
     response = _raw(arm, "PUT", hub_path("odd-hub"), data)
     _assert_well_formed_error(response, 400, code)
     assert arm.call("GET", hub_path("odd-hub")).status_code == 404
@@ -172,7 +175,7 @@ def test_bad_hub_bodies_are_clean_400s(arm: Arm, resource_group: str, data: byte
     ],
 )
 def test_bad_bodies_on_other_routes(
-    arm: Arm, resource_group: str, method: str, suffix: str, data: bytes
+    arm: ArmSession, resource_group: str, method: str, suffix: str, data: bytes
 ) -> None:
     arm.create_hub("odd-hub")
     response = _raw(arm, method, hub_path("odd-hub") + suffix, data)
@@ -180,7 +183,7 @@ def test_bad_bodies_on_other_routes(
     assert isinstance(response.json()["code"], int)
 
 
-def test_check_name_availability_with_bad_bodies(arm: Arm) -> None:
+def test_check_name_availability_with_bad_bodies(arm: ArmSession) -> None:
     path = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/checkNameAvailability"
     for data in (b"[]", b'{"name": 5}', b"{}"):
         _assert_well_formed_error(_raw(arm, "POST", path, data), 400, 400001)
@@ -190,7 +193,7 @@ def test_check_name_availability_with_bad_bodies(arm: Arm) -> None:
     "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/xml"]
 )
 def test_bodies_that_are_not_json_media_get_arm_415(
-    arm: Arm, resource_group: str, content_type: str | None
+    arm: ArmSession, resource_group: str, content_type: str | None
 ) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     response = _raw(arm, "PUT", hub_path("media-hub"), json.dumps(hub_body()).encode(), headers)
@@ -206,7 +209,7 @@ def test_bodies_that_are_not_json_media_get_arm_415(
     assert accepted.status_code == 201
 
 
-def test_body_over_4_mb_is_arm_413_and_the_server_keeps_serving(arm: Arm, resource_group: str) -> None:
+def test_body_over_4_mb_is_arm_413_and_the_server_keeps_serving(arm: ArmSession, resource_group: str) -> None:
     big = json.dumps({**hub_body(), "tags": {"k": "x" * MAX_BODY_BYTES}}).encode()
     response = _raw(arm, "PUT", hub_path("big-hub"), big)
     _assert_well_formed_error(response, 413, "RequestContentTooLarge")
@@ -214,7 +217,9 @@ def test_body_over_4_mb_is_arm_413_and_the_server_keeps_serving(arm: Arm, resour
     assert arm.call("GET", LIST).status_code == 200
 
 
-def test_chunked_body_over_4_mb_is_refused_without_reading_it_all(arm: Arm, resource_group: str) -> None:
+def test_chunked_body_over_4_mb_is_refused_without_reading_it_all(
+    arm: ArmSession, resource_group: str
+) -> None:
     def chunks() -> Any:
         yield b'{"location": "westeurope", "tags": {"k": "'
         for _ in range(6):
@@ -234,7 +239,9 @@ def test_chunked_body_over_4_mb_is_refused_without_reading_it_all(arm: Arm, reso
         {"$top": "x", "foo": "bar", "api-version2": "z"},
     ],
 )
-def test_odd_query_parameters_are_ignored(arm: Arm, resource_group: str, query: dict[str, str]) -> None:
+def test_odd_query_parameters_are_ignored(
+    arm: ArmSession, resource_group: str, query: dict[str, str]
+) -> None:
     arm.create_hub("query-hub")
     response = arm.call("GET", LIST, params=query)
     assert response.status_code == 200
@@ -286,7 +293,7 @@ def test_odd_hub_names_and_traversal_are_clean_errors(
 
 
 @pytest.mark.parametrize("subscription", ["%E2%82%AC-sub", "s%C3%BCb", "a%25b", "sub%3Fq%3D1"])
-def test_odd_subscription_ids_never_break_response_headers(arm: Arm, subscription: str) -> None:
+def test_odd_subscription_ids_never_break_response_headers(arm: ArmSession, subscription: str) -> None:
     """Operation URLs are built from the path; anything in it must come back as a valid header."""
     base = f"{arm.url}/subscriptions/{subscription}"
     group = arm.session.put(
@@ -333,7 +340,7 @@ def test_control_api_refuses_bad_input_cleanly(emulator: EmulatorServer) -> None
     assert emulator.control.faults() == []
 
 
-def test_a_stalled_client_does_not_hold_up_anyone_else(emulator: EmulatorServer, arm: Arm) -> None:
+def test_a_stalled_client_does_not_hold_up_anyone_else(emulator: EmulatorServer, arm: ArmSession) -> None:
     """A body announced but never sent ties up only its own connection."""
     parts = urlsplit(emulator.url)
     stalled = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10)

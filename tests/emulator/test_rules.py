@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import hub_path
 
 
-def _error(arm: Arm, name: str, body: dict[str, Any], status: int = 400) -> dict[str, Any]:
+def _error(arm: ArmSession, name: str, body: dict[str, Any], status: int = 400) -> dict[str, Any]:
     response = arm.call("PUT", hub_path(name), json=body)
     assert response.status_code == status, response.text
     result: dict[str, Any] = response.json()
@@ -18,12 +19,12 @@ def _error(arm: Arm, name: str, body: dict[str, Any], status: int = 400) -> dict
 
 
 @pytest.mark.parametrize("name", ["ab", "-hub", "hub-", "12345", "hub_underscore", "h" * 51])
-def test_invalid_hub_names(arm: Arm, resource_group: str, name: str) -> None:
+def test_invalid_hub_names(arm: ArmSession, resource_group: str, name: str) -> None:
     assert _error(arm, name, hub_body())["code"] == 400002
 
 
 @pytest.mark.parametrize("name", ["abc", "hub-1", "1hub", "H" * 50])
-def test_valid_hub_names(arm: Arm, resource_group: str, name: str) -> None:
+def test_valid_hub_names(arm: ArmSession, resource_group: str, name: str) -> None:
     arm.create_hub(name)
 
 
@@ -52,19 +53,21 @@ def test_valid_hub_names(arm: Arm, resource_group: str, name: str) -> None:
         ({"sku": {"name": "S1"}}, 400001, "location is required"),
     ],
 )
-def test_body_validation(arm: Arm, resource_group: str, body: dict[str, Any], code: int, text: str) -> None:
+def test_body_validation(
+    arm: ArmSession, resource_group: str, body: dict[str, Any], code: int, text: str
+) -> None:
     error = _error(arm, "rule-hub", body)
     assert error["code"] == code
     assert text in error["message"]
     assert error["message"].endswith(f"errorcode: IH{code}.")
 
 
-def test_unknown_location_is_refused_by_arm(arm: Arm, resource_group: str) -> None:
+def test_unknown_location_is_refused_by_arm(arm: ArmSession, resource_group: str) -> None:
     error = _error(arm, "rule-hub", hub_body(location="moon"))
     assert error["error"]["code"] == "LocationNotAvailableForResourceType"
 
 
-def test_sku_tier_is_derived_and_defaults_apply(arm: Arm, resource_group: str) -> None:
+def test_sku_tier_is_derived_and_defaults_apply(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("tier-hub", {"location": "West Europe", "sku": {"name": "b2"}})
     hub = arm.get_hub("tier-hub")
     assert hub["location"] == "westeurope"
@@ -79,14 +82,14 @@ def test_sku_tier_is_derived_and_defaults_apply(arm: Arm, resource_group: str) -
     assert "createdAt" in hub["systemData"]
 
 
-def test_only_one_free_hub_per_subscription(arm: Arm, resource_group: str) -> None:
+def test_only_one_free_hub_per_subscription(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("free-one", hub_body(sku="F1"))
     error = _error(arm, "free-two", hub_body(sku="F1"))
     assert "max number of Iot hubs exceeded for sku = Free, max allowed = 1" in error["message"]
     arm.create_hub("paid-one", hub_body(sku="S1"))
 
 
-def test_names_are_global_across_subscriptions(arm: Arm, resource_group: str) -> None:
+def test_names_are_global_across_subscriptions(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("global-hub")
     other = "00000000-0000-0000-0000-000000000002"
     arm.call(
@@ -127,14 +130,14 @@ def test_names_are_global_across_subscriptions(arm: Arm, resource_group: str) ->
     ],
 )
 def test_refused_changes(
-    arm: Arm, resource_group: str, first: dict[str, Any], change: dict[str, Any], text: str
+    arm: ArmSession, resource_group: str, first: dict[str, Any], change: dict[str, Any], text: str
 ) -> None:
     arm.create_hub("move-hub", first)
     error = _error(arm, "move-hub", change)
     assert text in error["message"]
 
 
-def test_allowed_changes(arm: Arm, resource_group: str) -> None:
+def test_allowed_changes(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("grow-hub", hub_body(sku="B1"))
     arm.create_hub(
         "grow-hub", hub_body(sku="S2", capacity=5, eventHubEndpoints={"events": {"retentionTimeInDays": 7}})
@@ -144,7 +147,7 @@ def test_allowed_changes(arm: Arm, resource_group: str) -> None:
     assert hub["properties"]["eventHubEndpoints"]["events"]["retentionTimeInDays"] == 7
 
 
-def test_keys_never_in_get_and_preserved_when_put_omits_them(arm: Arm, resource_group: str) -> None:
+def test_keys_never_in_get_and_preserved_when_put_omits_them(arm: ArmSession, resource_group: str) -> None:
     created = arm.create_hub("key-hub")
     assert "authorizationPolicies" not in created.json()["properties"]
     keys = arm.call("POST", hub_path("key-hub") + "/listkeys").json()["value"]
@@ -162,7 +165,7 @@ def test_keys_never_in_get_and_preserved_when_put_omits_them(arm: Arm, resource_
     assert arm.call("POST", hub_path("key-hub") + "/listkeys").json()["value"] == keys
 
 
-def test_put_with_policies_replaces_the_set(arm: Arm, resource_group: str) -> None:
+def test_put_with_policies_replaces_the_set(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("pol-hub")
     old_owner = arm.call("POST", hub_path("pol-hub") + "/IotHubKeys/iothubowner/listkeys").json()
     body = hub_body(
@@ -181,7 +184,9 @@ def test_put_with_policies_replaces_the_set(arm: Arm, resource_group: str) -> No
     assert missing.status_code == 404 and missing.json()["code"] == 404002
 
 
-def test_full_put_falls_back_to_defaults_and_keeps_unknown_properties(arm: Arm, resource_group: str) -> None:
+def test_full_put_falls_back_to_defaults_and_keeps_unknown_properties(
+    arm: ArmSession, resource_group: str
+) -> None:
     arm.create_hub(
         "full-hub", hub_body(minTlsVersion="1.2", futureFlag={"x": 1}, cloudToDevice={"maxDeliveryCount": 20})
     )
@@ -195,7 +200,7 @@ def test_full_put_falls_back_to_defaults_and_keeps_unknown_properties(arm: Arm, 
     assert again["cloudToDevice"]["maxDeliveryCount"] == 10
 
 
-def test_patch_replaces_tags(arm: Arm, resource_group: str) -> None:
+def test_patch_replaces_tags(arm: ArmSession, resource_group: str) -> None:
     arm.create_hub("tag-hub", {**hub_body(), "tags": {"key": "value1"}})
     response = arm.call("PATCH", hub_path("tag-hub"), json={"tags": {"tag1": "value1"}})
     assert response.status_code == 200
@@ -204,7 +209,7 @@ def test_patch_replaces_tags(arm: Arm, resource_group: str) -> None:
     assert arm.get_hub("tag-hub")["tags"] == {"tag1": "value1"}
 
 
-def test_lists_page_with_absolute_next_links(arm: Arm, resource_group: str, control: Any) -> None:
+def test_lists_page_with_absolute_next_links(arm: ArmSession, resource_group: str, control: Any) -> None:
     control.set_settings(page_size=2)
     for n in range(5):
         arm.create_hub(f"page-hub-{n}")
@@ -222,7 +227,7 @@ def test_lists_page_with_absolute_next_links(arm: Arm, resource_group: str, cont
     assert names == [f"page-hub-{n}" for n in range(5)] and pages == 3
 
 
-def test_list_under_missing_resource_group_is_404(arm: Arm) -> None:
+def test_list_under_missing_resource_group_is_404(arm: ArmSession) -> None:
     response = arm.call(
         "GET", f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/missing/providers/Microsoft.Devices/IotHubs"
     )
@@ -231,7 +236,7 @@ def test_list_under_missing_resource_group_is_404(arm: Arm) -> None:
 
 
 def test_the_root_certificate_choice_is_stamped_when_made_and_kept_while_unchanged(
-    arm: Arm, resource_group: str
+    arm: ArmSession, resource_group: str
 ) -> None:
     """As a 2025 recording shows: the 201 echoes the choice, reads add when it was made."""
     chosen = hub_body(rootCertificate={"enableRootCertificateV2": True})

@@ -8,8 +8,9 @@ from typing import Any
 from azure.mgmt.iothub import IotHubClient
 
 from iothub_emulator.control import EmulatorControl
+from iothub_emulator.testing import ArmSession, hub_body
 from tests.conftest import SUBSCRIPTION_ID
-from tests.emulator.conftest import Arm, hub_body, hub_path
+from tests.emulator.conftest import hub_path
 
 QUEUE = (
     "Endpoint=sb://ns1.servicebus.windows.net/"
@@ -87,7 +88,7 @@ def _stored(control: EmulatorControl, name: str) -> dict[str, str]:
     return _strings(control.stored_hub(name)["document"])
 
 
-def test_every_read_masks_connection_string_keys(arm: Arm, resource_group: str) -> None:
+def test_every_read_masks_connection_string_keys(arm: ArmSession, resource_group: str) -> None:
     created = arm.create_hub("masked-hub", _body_with_endpoints())
     assert _strings(created.json()) == MASKED
     assert _strings(arm.get_hub("masked-hub")) == MASKED
@@ -102,7 +103,7 @@ def test_every_read_masks_connection_string_keys(arm: Arm, resource_group: str) 
 
 
 def test_an_update_that_sends_the_masks_back_keeps_the_stored_secrets(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("rmw-hub", _body_with_endpoints())
     body = arm.get_hub("rmw-hub")
@@ -124,7 +125,7 @@ def test_an_update_that_sends_the_masks_back_keeps_the_stored_secrets(
 
 
 def test_an_endpoint_whose_key_really_changed_is_stored_with_the_new_key(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("rotate-hub", _body_with_endpoints())
     body = arm.get_hub("rotate-hub")
@@ -138,7 +139,7 @@ def test_an_endpoint_whose_key_really_changed_is_stored_with_the_new_key(
 
 
 def test_the_mask_is_matched_by_endpoint_name_not_by_position(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("order-hub", _body_with_endpoints())
     body = arm.get_hub("order-hub")
@@ -155,7 +156,7 @@ def test_the_mask_is_matched_by_endpoint_name_not_by_position(
 
 
 def test_a_mask_sent_for_an_endpoint_that_never_existed_is_stored_as_sent(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     queue = {"name": "new", "connectionString": QUEUE_READ}
     body = hub_body(routing={"endpoints": {"serviceBusQueues": [queue]}})
@@ -168,7 +169,9 @@ def test_a_mask_sent_for_an_endpoint_that_never_existed_is_stored_as_sent(
     )
 
 
-def test_endpoints_without_a_connection_string_are_read_as_written(arm: Arm, resource_group: str) -> None:
+def test_endpoints_without_a_connection_string_are_read_as_written(
+    arm: ArmSession, resource_group: str
+) -> None:
     identity_based = {
         "name": "ident",
         "authenticationType": "identityBased",
@@ -182,7 +185,7 @@ def test_endpoints_without_a_connection_string_are_read_as_written(arm: Arm, res
 
 
 def test_the_request_log_shows_the_mask_the_client_sent_not_the_restored_key(
-    arm: Arm, resource_group: str, control: EmulatorControl
+    arm: ArmSession, resource_group: str, control: EmulatorControl
 ) -> None:
     arm.create_hub("log-hub", _body_with_endpoints())
     body = arm.get_hub("log-hub")

@@ -1,5 +1,6 @@
 """Direct ARM calls to the emulator, standing in for someone working in the Azure portal (drift, deletion)
-and for reading what the provider really did."""
+and for reading what the provider really did. The session itself (token, api-version, paths) is the
+emulator's own ``iothub_emulator.testing.ArmSession``; this adds what a portal user does."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any, Final
 
 import requests
 
-HUB_API_VERSION: Final = "2023-06-30"
+from iothub_emulator.testing import API_VERSION, ArmSession
+
+HUB_API_VERSION: Final = API_VERSION
 OWNER_TAG: Final = "pulumi-iothub-owner"
 
 
@@ -17,20 +20,18 @@ def user_tags(hub: dict[str, Any] | None) -> dict[str, str]:
     return {k: v for k, v in (hub.get("tags") or {}).items() if k != OWNER_TAG}
 
 
-class Arm:
-    """A bearer-token ARM session against one subscription of the emulator."""
+class Arm(ArmSession):
+    """A bearer-token ARM session against one subscription of the emulator, with portal-like operations
+    on the hubs of a resource group."""
 
     def __init__(self, url: str, token: str, subscription_id: str) -> None:
-        self._base = f"{url.rstrip('/')}/subscriptions/{subscription_id}"
-        self._session = requests.Session()
-        self._session.headers["Authorization"] = f"Bearer {token}"
+        super().__init__(url, token, subscription_id)
 
     def _hub_url(self, group: str, name: str, suffix: str = "") -> str:
-        return f"{self._base}/resourceGroups/{group}/providers/Microsoft.Devices/IotHubs/{name}{suffix}"
+        return self.hub_path(name, group) + suffix
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        params = {"api-version": HUB_API_VERSION}
-        return self._session.request(method, url, params=params, timeout=30, **kwargs)
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.call(method, path, api_version=HUB_API_VERSION, **kwargs)
 
     def hub(self, group: str, name: str) -> dict[str, Any] | None:
         """The hub's ARM body, or None when it does not exist."""
@@ -42,7 +43,7 @@ class Arm:
         return body
 
     def hub_names(self, group: str) -> list[str]:
-        hubs = f"{self._base}/resourceGroups/{group}/providers/Microsoft.Devices/IotHubs"
+        hubs = self.hub_path("", group).rstrip("/")  # the resource group's hub list
         response = self._call("GET", hubs)
         response.raise_for_status()
         return sorted(hub["name"] for hub in response.json()["value"])
