@@ -19,8 +19,8 @@ owner tag (``pulumi-iothub-owner``) and from then on manages only what the progr
 ``adopt``, create refuses any existing hub that lacks this resource's owner tag.
 
 Secrets: ``shared_access_policies`` and the owner, service and Event Hub-compatible connection strings are
-secret outputs, as are ``routing`` and ``storage_endpoints`` (their connection strings carry keys; pass those
-inputs as ``pulumi.Output.secret(...)`` too so the inputs are encrypted in state as well).
+secret outputs, and ``routing`` and ``storage_endpoints`` (their connection strings carry keys) are secret as
+inputs and outputs both, so the state holds them encrypted.
 """
 
 from __future__ import annotations
@@ -106,6 +106,9 @@ class IotHub(IotHubOutputs, Resource, module="iothub", name="IotHub"):
         args = args if args is not None else IotHubArgs(**kwargs)
         warnings: list[str] = []
         props = {**_declared_outputs(), **snake_case_props(args.to_props(), warnings.append)}
+        for key in schema.SECRET_INPUTS:  # connection strings with keys: encrypted in state as inputs too
+            if props.get(key) is not None:
+                props[key] = Output.secret(props[key])
         props["pulumi_owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
         opts = sharding.place(resource_name, opts)  # its own provider process (README "Deploying a fleet")
         super().__init__(IotHubProvider(), resource_name, props, _secret_options(opts))
