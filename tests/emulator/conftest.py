@@ -3,6 +3,7 @@ Microsoft's IotHubClient on loopback, addressing this suite's subscription and r
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,3 +42,31 @@ def iothub_client(emulator: EmulatorServer) -> Iterator[IotHubClient]:
     client = make_client(emulator.url, retry_total=0)
     yield client
     client.close()
+
+
+def run_pytest_in_process(
+    args: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    reimport: tuple[str, ...] = (),
+) -> tuple[int, str]:
+    """A pytest run in this process, as pytester's inline runs are (a second interpreter cost a second per
+    run): its exit code and output. It loads its plugins anew from the entry points; the modules named in
+    ``reimport`` are imported afresh for it (so module-level settings are read again) and, like every test
+    module it imported, put back as they were after it."""
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = dict(sys.modules)
+    for name in reimport:
+        sys.modules.pop(name, None)
+    try:
+        # plugins a nested run has no use for (hypothesis' alone imports for a second at the end)
+        code = pytest.main([*args, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:anyio"])
+    finally:
+        for name in set(sys.modules) - set(before):
+            root = name.split(".")[0]
+            if root == "tests" or root.startswith("test_"):  # this suite's modules, the run's own tests
+                del sys.modules[name]
+        sys.modules.update({name: before[name] for name in reimport if name in before})
+    return int(code), capsys.readouterr().out
+

@@ -68,9 +68,9 @@ def test_not_active_window(arm: ArmSession, resource_group: str, control: Emulat
 
 
 def test_delay_makes_a_short_client_timeout_expire(arm: ArmSession, control: EmulatorControl) -> None:
-    control.add_fault(kind="delay", delay=1.0)
+    control.add_fault(kind="delay", delay=0.5)
     with pytest.raises(requests.ReadTimeout):
-        arm.session.get(arm.url + LIST, params={"api-version": "2023-06-30"}, timeout=0.2)
+        arm.session.get(arm.url + LIST, params={"api-version": "2023-06-30"}, timeout=0.05)
     assert arm.call("GET", LIST).status_code == 200
 
 

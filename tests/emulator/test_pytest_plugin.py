@@ -3,7 +3,6 @@ them from the installed entry point alone (no conftest)."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from azure.mgmt.iothub.models import IotHubDescription, IotHubSkuInfo
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from tests.conftest import SUBSCRIPTION_ID, TOKEN
+from tests.emulator.conftest import run_pytest_in_process
 
 
 def test_the_fixtures_give_a_client_and_a_control_on_one_reset_emulator(
@@ -64,22 +64,11 @@ def test_2_starts_from_a_reset_emulator(iothub_emulator_control, iothub_emulator
 def test_a_fresh_project_gets_the_fixtures_from_the_entry_point_and_a_reset_per_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A pytest run of a directory with no conftest, in this process (a second interpreter cost more than
-    the rest of this file): its new plugin manager loads the plugin from the entry point alone."""
+    """A pytest run of a directory with no conftest: its plugin manager loads the plugin from the entry
+    point alone."""
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TESTS))
-    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    modules = set(sys.modules)
-    try:
-        # -p no:...: plugins this run has no use for (hypothesis' alone imports for a second at the end)
-        args = ["-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:timeout"]
-        exit_code = pytest.main([*args, "-p", "no:randomly", str(tmp_path)])
-    finally:
-        for name in set(sys.modules) - modules:  # the user's test module, imported from tmp_path
-            if name == "test_user" or name.startswith("test_user."):
-                del sys.modules[name]
-    out = capsys.readouterr().out
+    exit_code, out = run_pytest_in_process(["-q", "-p", "no:randomly", str(tmp_path)], monkeypatch, capsys)
     assert exit_code == 0, out
     assert "2 passed" in out
 

@@ -10,9 +10,6 @@ example's response has. A DELETE 202 body is ``null`` as in production, so it ha
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_emulator.testing import ArmSession
 from tests.conftest import SPECS_DIR
+from tests.emulator.conftest import run_pytest_in_process
 
 EMULATED = {
     "IotHubResource_Get",
@@ -243,33 +241,17 @@ def test_operations_not_emulated_answer_an_explicit_error(
     assert response.json()["error"]["code"] == "NotImplementedByEmulator"
 
 
-def test_without_the_spec_everything_here_skips_cleanly(tmp_path: Path) -> None:
-    """A checkout without ``../shared`` must skip these tests, not fail or error while collecting."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-rs",
-            "-p",
-            "no:cacheprovider",
-            # plugins this run has no use for (hypothesis' alone imports for a second at the end)
-            "-p",
-            "no:hypothesispytest",
-            "-p",
-            "no:anyio",
-            __file__,
-            "-k",
-            "not without_the_spec",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "IOTHUB_SPECS_DIR": str(tmp_path / "absent")},
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    summary = result.stdout.strip().splitlines()[-1]
+def test_without_the_spec_everything_here_skips_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkout without ``../shared`` must skip these tests, not fail or error while collecting: a pytest
+    run of this file that imports it and the conftests afresh, with the spec's directory absent."""
+    monkeypatch.setenv("IOTHUB_SPECS_DIR", str(tmp_path / "absent"))
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    fresh = ("tests.conftest", "tests.emulator.conftest", __name__)
+    args = ["-q", "-rs", "-o", "timeout=0", __file__, "-k", "not without_the_spec"]
+    exit_code, out = run_pytest_in_process(args, monkeypatch, capsys, reimport=fresh)
+    assert exit_code == 0, out
+    summary = out.strip().splitlines()[-1]
     assert "skipped" in summary and "passed" not in summary and "error" not in summary, summary
-    assert "Azure REST spec not found" in result.stdout
+    assert "Azure REST spec not found" in out
