@@ -5,30 +5,29 @@ on Pulumi's one default provider (iothub:providerProcesses), and what the CLI bu
 Each case is a temporary project (its own state backend and PULUMI_HOME) whose program is generated here:
 `ours` declares hubs with four consumer groups each (one hub alone for a single resource), `trivial` the same
 number of resources of a dynamic provider that does nothing (defined in the program, so the engine, dill and
-the interpreter are all it costs: the engine's own floor). The CLI is the one `scripts/pulumi` runs.
+the interpreter are all it costs: the engine's own floor). The CLI is the one `scripts/pulumi` runs, driven by
+the harness's `PulumiProject` with no call log (harness/cli.py), every command's wall time its `seconds`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION, in_process
 from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
+from harness.cli import PulumiProject, cli_unavailable
 from iothub_emulator.control import EmulatorControl
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "pulumi"
 BUILD = ROOT / "scripts" / "build-pulumi"
+STACK = "bench"
+COMMAND_TIMEOUT_SECONDS = 1800.0
 GROUPS_PER_HUB = 4
 FLEET_SLOTS = 4
 SPREAD_HUBS = 20
@@ -77,55 +76,14 @@ else:
 '''
 
 
-def cli_available() -> bool:
-    """Whether scripts/pulumi finds a CLI (it alone decides which: $IOTHUB_PULUMI_CLI, PATH, the build)."""
-    found = subprocess.run([SCRIPT, "version"], capture_output=True, stdin=subprocess.DEVNULL)
-    return found.returncode == 0
-
-
-@dataclass
-class Project:
-    """A temporary project and stack `bench` whose program the stack config shapes."""
-
-    directory: Path
-    env: dict[str, str]
-
-    @classmethod
-    def create(cls, directory: Path, config: dict[str, Any]) -> Project:
-        runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(ROOT / "venv")}}
-        (directory / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "bench", "runtime": runtime}))
-        (directory / "__main__.py").write_text(PROGRAM)
-        (directory / "state").mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IOTHUB_PROVIDER_GRPC")}
-        env.update({"PULUMI_HOME": str(directory / "home"), "PULUMI_CONFIG_PASSPHRASE": "bench",
-                    "PULUMI_BACKEND_URL": f"file://{directory / 'state'}", "NO_COLOR": "1"})
-        project = cls(directory, env)
-        project.run("stack", "init", "bench", "--secrets-provider", "passphrase", "--non-interactive")
-        stack_file = directory / "Pulumi.bench.yaml"
-        document = yaml.safe_load(stack_file.read_text()) or {}
-        document["config"] = {key if ":" in key else f"bench:{key}": value for key, value in config.items()}
-        stack_file.write_text(yaml.safe_dump(document))
-        return project
-
-    def run(self, *args: str) -> float:
-        """Run one CLI command; its wall time in seconds. A failed command fails the benchmark."""
-        start = time.perf_counter()
-        done = subprocess.run([str(SCRIPT), *args], cwd=self.directory, env=self.env, capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL, timeout=1800)
-        elapsed = time.perf_counter() - start
-        if done.returncode != 0:
-            command = " ".join(args)
-            raise RuntimeError(f"pulumi {command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        return elapsed
-
-    def preview(self) -> float:
-        return self.run("preview", "--stack", "bench", "--non-interactive")
-
-    def up(self, *extra: str) -> float:
-        return self.run("up", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview", *extra)
-
-    def destroy(self, *extra: str) -> float:
-        return self.run("destroy", "--stack", "bench", "--non-interactive", "--yes", "--skip-preview", *extra)
+def project(directory: Path, config: dict[str, Any]) -> PulumiProject:
+    """A project `bench` of PROGRAM whose stack `bench` holds `config` (a key without a namespace is the
+    project's); the engine's calls are not logged, so that logging costs the timings nothing."""
+    created = PulumiProject(directory, stack=STACK, project="bench", program=PROGRAM, log_engine_calls=False,
+                            timeout=COMMAND_TIMEOUT_SECONDS)
+    created.init()
+    created.set_program_config(config)
+    return created
 
 
 def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str,
@@ -149,12 +107,12 @@ def preview_and_noop_walls(kind: str, size: int, prefix: str, repeat: int,
     the median no-op up after its first up."""
     previews, noops = [], []
     with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
-        project = Project.create(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, processes))
+        stack = project(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, processes))
         for _ in range(repeat):
-            previews.append(project.preview())
-        project.up()
+            previews.append(stack.preview().seconds)
+        stack.up()
         for _ in range(repeat):
-            noops.append(project.up())
+            noops.append(stack.up().seconds)
     return {"preview": median(previews), "no-op up": median(noops)}
 
 
@@ -181,9 +139,9 @@ def fleet(hubs: int, groups_per_hub: int, provisioning: float) -> list[Figure]:
     with in_process(provisioning) as emu, tempfile.TemporaryDirectory() as tmp:
         config = shape("ours", config_size, emu.url, emu.token, "engfleet")
         config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
-        project = Project.create(Path(tmp), config)
-        up = project.up()
-        destroy = project.destroy()
+        stack = project(Path(tmp), config)
+        up = stack.up().seconds
+        destroy = stack.destroy().seconds
     bound = math.ceil(hubs / FLEET_SLOTS) * provisioning
     case = f"{hubs} hubs x {groups_per_hub} groups, T={provisioning:g}s"
     metrics = {"wall": fmt_s(up), "critical path": fmt_s(bound), "wall/path": fmt_ratio(ratio(up, bound)),
@@ -279,12 +237,12 @@ def fleet_spread(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...
                 size = hubs * (1 + groups_per_hub)
                 config = shape("ours", size, emu.url, emu.token, "engspread", processes)
                 config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
-                project = Project.create(Path(tmp), config)
+                stack = project(Path(tmp), config)
                 with HubSpan(emu.control, hubs) as span:
-                    walls[label, provisioning] = project.up("--parallel", str(SPREAD_PARALLEL))
+                    walls[label, provisioning] = stack.up("--parallel", str(SPREAD_PARALLEL)).seconds
                 spans[label, provisioning] = span.seconds
                 emu.control.set_provisioning("immediate")  # the teardown is not measured here
-                project.destroy("--parallel", str(SPREAD_PARALLEL))
+                stack.destroy("--parallel", str(SPREAD_PARALLEL))
     for provisioning in provisionings:
         one, spread = walls["one default provider", provisioning], walls["spread (default)", provisioning]
         spread_floor = walls["spread (default)", 0.0]
@@ -307,7 +265,7 @@ def fleet_spread(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...
 
 
 def run(sizes: list[int], repeat: int, fleet_shape: tuple[int, int, float] | None) -> list[Figure]:
-    if not cli_available():
+    if cli_unavailable() is not None:
         return [Figure("7 real CLI", "skipped", {"why": "no Pulumi CLI (scripts/setup builds one)"}, None)]
     figures = build_cost() + preview_and_noop(sizes, repeat)
     if fleet_shape is not None:

@@ -11,9 +11,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bench.engine import PROVIDER_KEY, ProviderProcess, provider_string, urn
+from bench.deploy import PROJECT, urn
 from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
 from bench.trivial_provider import TrivialProvider
+from harness import rpc
+from harness.process import ProviderProcess
+from harness.wire import PROVIDER_KEY, provider_string
 
 TARGET_RATIO = 1.3
 
@@ -21,11 +24,12 @@ TARGET_RATIO = 1.3
 def time_to_first_check(
     provider: object, news: Mapping[str, Any], config: Mapping[str, Any], env: Mapping[str, str]
 ) -> float:
-    """Seconds from the spawn to the answer of the first Check (after GetPluginInfo and Configure)."""
+    """Seconds from the spawn to the answer of the first Check, after the start-up calls the engine makes
+    for a preview or up (Handshake, GetPluginInfo, CheckConfig, Configure: ``ProviderProcess.start``)."""
     inputs = dict(news, **{PROVIDER_KEY: provider_string(provider)})
-    with ProviderProcess(env=env) as proc:
-        proc.configure(config)
-        proc.check(urn("first", "pulumi-python:dynamic:Resource"), {}, inputs)
+    with ProviderProcess(project=PROJECT, env=env) as proc:
+        proc.start(config)
+        rpc.check(proc, urn("first", "pulumi-python:dynamic:Resource"), {}, inputs)
         return time.perf_counter() - proc.spawned_at
 
 

@@ -1,6 +1,10 @@
 """Deployments over the engine protocol: a stack of hubs and consumer groups, and the steps the
 engine sends for ``pulumi up``, ``preview`` and ``destroy``, at most ``workers`` at a time.
 
+Each call is one of the harness's single RPCs (``harness.rpc``, built as the engine builds them), sent over
+gRPC to a real ``python -m pulumi.dynamic`` (``harness.process``), so the timings include the real
+serialisation and gRPC costs; the step graph and its concurrency are this module's.
+
 A consumer group depends on its hub: it is checked and created once the hub exists (its
 ``hub_name`` comes from the hub's outputs) and deleted before the hub, as the engine orders them.
 """
@@ -14,10 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION
-from bench.engine import PROVIDER_KEY, ProviderProcess, provider_string, urn
+from harness import rpc
+from harness.process import ProviderProcess
+from harness.wire import PROVIDER_KEY, provider_string
 
+PROJECT = "iothub-bench"
+STACK = "bench"
 HUB_TYPE = "pulumi-python:dynamic/iothub:IotHub"
 GROUP_TYPE = "pulumi-python:dynamic/iothub:ConsumerGroup"
+
+
+def urn(name: str, type_name: str) -> str:
+    return rpc.urn(STACK, PROJECT, type_name, name)
 
 
 @dataclass
@@ -111,8 +123,8 @@ def up(proc: ProviderProcess, resources: list[Resource], workers: int = 4) -> No
 
     def step(res: Resource) -> Callable[[], None]:
         def go() -> None:
-            res.checked = proc.check(res.urn, {}, _program_inputs(res, by_name))
-            res.id, res.outputs = proc.create(res.urn, res.checked)
+            res.checked = rpc.check(proc, res.urn, {}, _program_inputs(res, by_name))
+            res.id, res.outputs = rpc.create(proc, res.urn, res.checked)
 
         return go
 
@@ -130,8 +142,8 @@ def preview(proc: ProviderProcess, resources: list[Resource], workers: int = 4) 
 
     def step(res: Resource) -> Callable[[], None]:
         def go() -> None:
-            news = proc.check(res.urn, res.checked, _program_inputs(res, by_name))
-            diff = proc.diff(res.id, res.urn, res.outputs, res.checked, news)
+            news = rpc.check(proc, res.urn, res.checked, _program_inputs(res, by_name))
+            diff = rpc.diff(proc, res.id, res.urn, res.outputs, res.checked, news)
             if diff.changes == diff.DIFF_SOME:
                 changed.append(res.name)
 
@@ -144,7 +156,7 @@ def preview(proc: ProviderProcess, resources: list[Resource], workers: int = 4) 
 def destroy(proc: ProviderProcess, resources: list[Resource], workers: int = 4) -> None:
     def step(res: Resource) -> Callable[[], None]:
         def go() -> None:
-            proc.delete(res.id, res.urn, res.outputs, res.checked)
+            rpc.delete(proc, res.id, res.urn, res.outputs, res.checked)
 
         return go
 

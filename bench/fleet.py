@@ -13,9 +13,9 @@ import time
 
 from bench import deploy
 from bench.emu import arm_requests, in_process
-from bench.engine import ProviderProcess
 from bench.procstat import peak_rss_mib, rss_mib
 from bench.report import Figure, Target, fmt_num, fmt_ratio, fmt_s, median, ratio
+from harness.process import ProviderProcess
 
 WORKERS = 4
 
@@ -29,8 +29,8 @@ def run(hubs: int, groups_per_hub: int, provisioning: float, repeat: int) -> lis
     idle: list[float] = []
     count = hubs * (1 + groups_per_hub)
     for i in range(repeat):
-        with in_process(provisioning) as emu, ProviderProcess() as proc:
-            proc.configure(deploy.stack_config(emu.url, emu.token))
+        with in_process(provisioning) as emu, ProviderProcess(project=deploy.PROJECT) as proc:
+            proc.start(deploy.stack_config(emu.url, emu.token))
             idle.append(rss_mib(proc.pid))
             resources = deploy.stack(hubs, groups_per_hub, prefix=f"fleet{i}")
             emu.control.clear_requests()

@@ -13,9 +13,10 @@ from typing import Any
 
 from bench import deploy
 from bench.emu import arm_requests, in_process
-from bench.engine import PROVIDER_KEY, ProviderProcess, provider_string
 from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
 from bench.trivial_provider import TrivialProvider
+from harness.process import ProviderProcess
+from harness.wire import PROVIDER_KEY, provider_string
 
 TARGET_PER_RESOURCE = 0.002
 
@@ -34,8 +35,8 @@ def _floor(resources: list[deploy.Resource], workers: int, repeat: int) -> float
         for r in resources
     ]
     walls: list[float] = []
-    with ProviderProcess() as proc:
-        proc.configure({})
+    with ProviderProcess(project=deploy.PROJECT) as proc:
+        proc.start({})
         deploy.preview(proc, shadow, workers)  # warm: first Check loads the provider
         for _ in range(repeat):
             start = time.perf_counter()
@@ -47,8 +48,8 @@ def _floor(resources: list[deploy.Resource], workers: int, repeat: int) -> float
 def run(hubs: int, groups: int, repeat: int, quick: bool) -> list[Figure]:
     per_hub = 1 if groups else 0
     figures: list[Figure] = []
-    with in_process(0) as emu, ProviderProcess() as proc:
-        proc.configure(deploy.stack_config(emu.url, emu.token))
+    with in_process(0) as emu, ProviderProcess(project=deploy.PROJECT) as proc:
+        proc.start(deploy.stack_config(emu.url, emu.token))
         resources = deploy.stack(hubs, per_hub)[: hubs + groups]
         deploy.up(proc, resources)
         deploy.preview(proc, resources)  # warm: the first Check of each type loads its provider

@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from harness.errors import EngineError, ProviderError
+from harness.process import ProviderProcess
 from iothub_emulator.server import EmulatorServer
 from reliability import ledger, schedule
 from reliability.figures import Figures
@@ -46,8 +48,6 @@ from reliability.lab import (
 )
 from reliability.operator import Operator, OperatorError
 from reliability.proxy import LossyProxy, upstream_of
-from tests.harness.engine import EngineError, ProviderError
-from tests.harness.process import ProviderProcess
 
 MUST_BE_ZERO: Final = ("orphans", "duplicates", "clobbers", "unexplained errors", "unexpected failures")
 GROUPS: Final = ("analytics", "alerts", "archive")

@@ -30,14 +30,14 @@ from typing import Any, Final
 
 import requests
 
+from harness.errors import EngineError
+from harness.process import PROJECT_ROOT, ProviderProcess
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_emulator.store import DB_FILE_NAME
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription
 from reliability.operator import Operator
-from tests.harness.engine import EngineError
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
 
 API: Final = "api-version=2023-06-30"
 PHASES: Final = ("create", "update", "delete")

@@ -31,6 +31,8 @@ from pulumi.dynamic import CheckResult
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from harness.process import PROJECT_ROOT, ProviderProcess
+from harness.wire import UNKNOWN, marshal, provider_string
 from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.client import runtime
@@ -40,8 +42,6 @@ from iothub_provider.resources.hub import ARG_NAMES
 from iothub_provider.resources.hub_check import SKU_UNITS
 from reliability.figures import Figures
 from reliability.lab import GROUP_TYPE, HUB_TYPE, LOCATION, PROJECT, TOKEN, subscription
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.wire import UNKNOWN, marshal, provider_string
 
 SPEC: Final = PROJECT_ROOT.parent / "shared" / "specs" / "azure-iothub" / "2023-06-30" / "iothub.json"
 HUB_PROPERTIES: Final = frozenset(ARG_NAMES)

@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
+from harness.engine import Declaration, Deployment, EngineSimulator
+from harness.errors import EngineError
+from harness.process import ProviderProcess
+from harness.wire import PROVIDER_KEY, Secret, provider_string
 from iothub_provider import ConsumerGroupProvider, IotHubProvider
 from iothub_provider.resources import hub_model
 from iothub_provider.resources.consumer_group import ConsumerGroupArgs
 from iothub_provider.resources.hub import IotHubArgs
-from tests.harness.engine import Declaration, Deployment, EngineError, EngineSimulator
-from tests.harness.process import ProviderProcess
-from tests.harness.wire import PROVIDER_KEY, Secret, provider_string
 
 PROJECT: Final = "iothub-provider"
 TOKEN: Final = "reliability-token-4f0c2b9e7a"

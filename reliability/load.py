@@ -24,14 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Final
 
+from harness.errors import EngineError
+from harness.process import ProviderProcess
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from reliability import ledger
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription
 from reliability.operator import Operator
-from tests.harness.engine import EngineError
-from tests.harness.process import ProviderProcess
 
 THROTTLE_WINDOW: Final = 0.1
 THROTTLE_BUDGET: Final = 4

@@ -27,6 +27,9 @@ from typing import Any, Final
 
 import requests
 
+from harness.errors import EngineError, ProviderError
+from harness.process import PROJECT_ROOT, ProviderProcess
+from harness.wire import PROVIDER_KEY
 from iothub_emulator import routes
 from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.settings import Settings
@@ -34,9 +37,6 @@ from iothub_provider.errors import ConfigurationError
 from reliability.figures import Figures
 from reliability.lab import LOCATION, PROJECT, TOKEN, DeclaredStack, HubSpec, provider_config, subscription
 from reliability.operator import Operator
-from tests.harness.engine import EngineError, ProviderError
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.wire import PROVIDER_KEY
 
 SAMPLE_PARAMS: Final = {"sub": subscription(4), "rg": "rg-sec", "hub": "sec-hub", "ep": "events",
                         "cg": "readers", "key": "iothubowner", "job": "job-1", "op": "op-1",

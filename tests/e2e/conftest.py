@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import SCRIPT, PulumiProject, cli_unavailable
 from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
-from tests.e2e.cli import SCRIPT, PulumiProject, cli_unavailable
 from tests.lifecycle.arm import Arm
 
 UNAVAILABLE = cli_unavailable()
+STACK = "e2e"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -60,7 +61,7 @@ def provider_settings(emulator: EmulatorServer) -> dict[str, str]:
 @pytest.fixture
 def project(tmp_path: Path, emulator: EmulatorServer, resource_group: str) -> Iterator[PulumiProject]:
     """A fresh project and stack `e2e` whose provider settings point at the (reset) test emulator."""
-    project = PulumiProject(tmp_path / "project")
+    project = PulumiProject(tmp_path / "project", stack=STACK)
     project.init(provider_settings(emulator), secret=("iothub:accessToken",))
     project.set_program_config({"resourceGroup": resource_group, "location": LOCATION})
     yield project

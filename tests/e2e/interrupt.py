@@ -6,8 +6,8 @@ import os
 import signal
 import time
 
+from harness.cli import PulumiProject, Result
 from iothub_emulator.control import EmulatorControl
-from tests.e2e.cli import STACK, PulumiProject, Result
 from tests.e2e.requests import hub_writes
 
 PUT_WAIT_SECONDS = 120.0
@@ -36,7 +36,7 @@ def kill_session(session: int) -> None:
 
 def cut_off_up(project: PulumiProject, control: EmulatorControl, hub: str) -> None:
     """Start `pulumi up` and kill it, with everything it started, once the emulator accepted `hub`'s PUT."""
-    running = project.start("up", "--stack", STACK, "--non-interactive", "--yes", "--skip-preview")
+    running = project.start("up", "--stack", project.stack, "--non-interactive", "--yes", "--skip-preview")
     try:
         wait_for_hub_put(control, hub)
     finally:
@@ -50,7 +50,7 @@ def converge(project: PulumiProject) -> list[Result]:
     `pulumi refresh --clear-pending-creates` and a last up."""
     runs = [project.refresh(check=False)]
     if runs[-1].code != 0 and "pulumi cancel" in runs[-1].output:
-        runs.append(project.run("cancel", "--stack", STACK, "--yes", "--non-interactive"))
+        runs.append(project.run("cancel", "--stack", project.stack, "--yes", "--non-interactive"))
         runs.append(project.refresh(check=False))
     runs.append(project.up(check=False))
     if any("pending CREATE operations" in run.output for run in runs):

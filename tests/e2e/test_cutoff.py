@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.cli import PulumiProject
 from iothub_emulator.control import EmulatorControl
-from tests.e2e.cli import PulumiProject
 from tests.e2e.interrupt import converge, cut_off_up
 from tests.lifecycle.arm import OWNER_TAG, Arm
 

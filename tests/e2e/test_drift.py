@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.cli import PulumiProject
 from iothub_emulator.control import EmulatorControl
-from tests.e2e.cli import PulumiProject
 from tests.e2e.requests import hub_writes
 from tests.lifecycle.arm import Arm, user_tags
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.cli import PulumiProject
+from harness.cli import PulumiProject
 from tests.harness.recorded import RECORDING, SCENARIO, SETTINGS, summarize
 from tests.lifecycle.arm import Arm
 
@@ -24,7 +24,7 @@ def test_the_real_engine_makes_the_recorded_calls(
         project: PulumiProject, arm: Arm, resource_group: str) -> None:
     observed: list[dict[str, Any]] = []
     for key, value in SETTINGS.items():
-        project.run("config", "set", "--stack", "e2e", key, value)
+        project.run("config", "set", "--stack", project.stack, key, value)
     for step in SCENARIO:
         project.set_program_config({"hubs": step.hubs})
         project.clear_engine_calls()

@@ -13,10 +13,9 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from harness.cli import PulumiProject
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
-from iothub_provider.resources.sharding import DEFAULT_PROCESSES, INSTANCE_PREFIX, instance_index
-from tests.e2e.cli import STACK, PulumiProject
 from tests.e2e.interrupt import converge, cut_off_up
 from tests.e2e.requests import writes
 from tests.lifecycle.arm import OWNER_TAG, Arm
@@ -37,9 +36,17 @@ def provider_of(resource: dict[str, Any]) -> str:
     return "::".join(urn.split("::")[2:])
 
 
+PLACEMENT = {"fleet0": 11, "fleet1": 4, "fleet2": 2, "fleet3": 11, "fleet4": 7, "fleet5": 7,
+             "move0": 15, "move1": 13, "move2": 8}
+"""The instance the documented rule puts these hubs on with the default 16 instances (README, "Deploying a
+fleet": the SHA-256 of the hub's Pulumi name, its first 8 bytes big-endian, modulo 16), worked out once with
+hashlib apart from the provider's code and written down: a change of placement, which would move existing
+hubs, fails here instead of being followed."""
+
+
 def instance_of(key: str) -> str:
     """The provider instance a hub named `key` is placed on with the default iothub:providerProcesses."""
-    return f"pulumi:providers:pulumi-python::{INSTANCE_PREFIX}{instance_index(key, DEFAULT_PROCESSES)}"
+    return f"pulumi:providers:pulumi-python::iothub-{PLACEMENT[key]}"
 
 
 def resource_name(urn: str) -> str:
@@ -62,9 +69,9 @@ def dynamic_resources(project: PulumiProject) -> dict[str, dict[str, Any]]:
 
 def set_processes(project: PulumiProject, value: int | None) -> None:
     if value is None:
-        project.run("config", "rm", "--stack", STACK, "iothub:providerProcesses")
+        project.run("config", "rm", "--stack", project.stack, "iothub:providerProcesses")
     else:
-        project.run("config", "set", "--stack", STACK, "iothub:providerProcesses", str(value))
+        project.run("config", "set", "--stack", project.stack, "iothub:providerProcesses", str(value))
 
 
 def test_a_fleet_runs_more_than_four_hub_creates_at_once_over_several_processes(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.cli import PulumiProject
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
-from tests.e2e.cli import PulumiProject
 from tests.lifecycle.arm import Arm
 
 HUB: dict[str, Any] = {"name": "e2e-secrets", "partitionCount": 2, "consumerGroups": ["analytics"]}
@@ -49,7 +49,7 @@ def test_bad_input_fails_preview_naming_the_property_and_sends_nothing(
 
 def test_provider_settings_from_config_set_reach_up_refresh_and_destroy(
         project: PulumiProject, control: EmulatorControl) -> None:
-    project.run("config", "set", "--stack", "e2e", "iothub:apiVersion", "2021-07-02")
+    project.run("config", "set", "--stack", project.stack, "iothub:apiVersion", "2021-07-02")
     project.set_program_config({"hubs": {"settings": HUB}})
     for command in (project.up, project.refresh, project.destroy):
         control.clear_requests()

@@ -1,21 +1,8 @@
-"""Test harness: the Pulumi engine's side of the dynamic-provider protocol, without the Pulumi CLI.
+"""Tests of the engine harness (the top-level `harness` package) and what holds it to the real engine.
 
-- `process.ProviderProcess`: `python -m pulumi.dynamic` started as the engine starts it.
-- `engine.EngineSimulator`: the engine's state and step sequences (preview, up, refresh, destroy).
-- `mocks.run_program`: a real program under `pulumi.runtime.set_mocks`, its resources sent to the simulator.
-- `stack.SimulatedStack`: the commands users run, for tests; `stack.load_stack_config` reads a stack file.
-- `wire`: property values as they travel (floats, dropped nulls, unknowns, secrets).
-
-Usage::
-
-    with ProviderProcess(project="iothub-provider") as provider:
-        stack = SimulatedStack(provider, project="iothub-provider", stack="test", config={
-            "iothub:armEndpoint": emulator.url, "iothub:accessToken": Secret(emulator.token), ...})
-        stack.preview(program)              # Check (and Diff) only; run.deployment.methods() lists the RPCs
-        run = stack.up(program)             # run.deployment.ops(), run.exports (Secret-wrapped when secret)
-        stack.resource("hub").outputs       # state; .secret_outputs says what the engine would encrypt
-        stack.refresh(); stack.destroy()
-
-A program is any function that creates resources (or runs `__main__.py` with `runpy`). Provider errors come
-back as `engine.ProviderError` (with the provider's traceback), Check failures as `engine.CheckFailed`.
+- `recorded.py` and `recorded_engine_calls.json`: one scenario and the calls the real Pulumi engine made to
+  the provider through it (tests/e2e/test_engine_calls.py records them, `IOTHUB_RECORD_ENGINE_CALLS=1` anew);
+  `test_recorded_calls.py` requires the simulator to make the same calls.
+- `sample_provider.py` and `test_engine.py`: the simulator's step sequences, checked with a tiny provider of
+  its own (importable from the project root, as the engine requires).
 """

@@ -10,18 +10,20 @@ import pulumi
 import pytest
 from pulumi.runtime import settings
 
-from tests.harness.engine import CheckFailed, EngineSimulator, ProviderError
-from tests.harness.mocks import EngineMocks
-from tests.harness.process import ProviderProcess
+from harness.engine import EngineSimulator
+from harness.errors import CheckFailed, ProviderError
+from harness.mocks import EngineMocks
+from harness.process import ProviderProcess
+from harness.stack import SimulatedStack
+from harness.wire import Secret
 from tests.harness.sample_provider import TOKEN_PREFIX, Box, Note, Plain
-from tests.harness.stack import SimulatedStack
-from tests.harness.wire import Secret
 
 PROJECT = "harness"
 
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[ProviderProcess]:
+    """The sample provider's process (project `harness`), in place of the session's iothub one."""
     with ProviderProcess(project=PROJECT) as process:
         yield process
 

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
+from harness.engine import Deployment
+from harness.errors import CheckFailed
+from harness.process import PROJECT_ROOT, ProviderProcess
+from harness.stack import SimulatedStack, emulator_provider_config
+from harness.wire import Secret
 from iothub_emulator.server import EmulatorServer
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
-from tests.harness.engine import CheckFailed, Deployment
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
 from tests.harness.recorded import RECORDING, SCENARIO, SETTINGS, describe, summarize
-from tests.harness.stack import SimulatedStack, emulator_provider_config
-from tests.harness.wire import Secret
 from tests.lifecycle.arm import Arm
 
 PROJECT = "iothub-provider"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.stack import SimulatedStack
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pulumi
 import pytest
 
+from harness.errors import ProviderError
+from harness.stack import SimulatedStack
 from iothub_provider import IotHub
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.engine import ProviderError
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import OWNER_TAG, Arm, user_tags
 from tests.lifecycle.conftest import PROJECT
 from tests.lifecycle.programs import BASE_HUB, HUB, HUB_NAME, hub_program

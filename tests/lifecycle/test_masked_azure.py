@@ -14,9 +14,9 @@ from typing import Any
 
 import pulumi
 
+from harness.stack import SimulatedStack
 from iothub_emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import HUB, HUB_NAME, hub_program
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from harness.stack import SimulatedStack
 from iothub_emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm, user_tags
 from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program
 

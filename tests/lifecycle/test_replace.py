@@ -3,9 +3,9 @@ and the consumer groups that hang off the hub are replaced with it (the engine's
 
 from __future__ import annotations
 
+from harness.stack import SimulatedStack
 from iothub_provider import ConsumerGroup, IotHub
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import BASE_HUB, HUB, HUB_NAME, group_resource, hub_program
 

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
+from harness.stack import SimulatedStack
+from harness.wire import PROVIDER_KEY
 from iothub_emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
-from tests.harness.wire import PROVIDER_KEY
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import HUB, HUB_NAME, hub_program
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pulumi
 
+from harness.stack import SimulatedStack
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_provider import ConsumerGroup, IotHub
 from tests.conftest import LOCATION, RESOURCE_GROUP
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import BASE_HUB, HUB, HUB_NAME, group_resource, hub_program
 

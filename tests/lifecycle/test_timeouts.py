@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.errors import ProviderError
+from harness.process import ProviderProcess
+from harness.stack import SimulatedStack
+from harness.wire import Secret
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from tests.conftest import RESOURCE_GROUP, SUBSCRIPTION_ID
-from tests.harness.engine import ProviderError
-from tests.harness.process import ProviderProcess
-from tests.harness.stack import SimulatedStack
-from tests.harness.wire import Secret
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.conftest import PROJECT
 from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program
@@ -24,6 +24,7 @@ from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[ProviderProcess]:
+    """This module's own process, in place of the session's (tests/conftest.py): other provider settings."""
     with ProviderProcess(project=PROJECT) as process:
         yield process
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from harness.errors import CheckFailed, ProviderError
+from harness.stack import SimulatedStack
 from iothub_emulator.control import EmulatorControl
 from tests.conftest import RESOURCE_GROUP
-from tests.harness.engine import CheckFailed, ProviderError
-from tests.harness.stack import SimulatedStack
 from tests.lifecycle.arm import Arm, user_tags
 from tests.lifecycle.conftest import PROJECT
 from tests.lifecycle.programs import HUB, HUB_NAME, group_resource, hub_program

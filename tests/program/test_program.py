@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import json
 import runpy
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
 
+from harness.process import PROJECT_ROOT, ProviderProcess
+from harness.stack import SimulatedStack
+from harness.wire import Secret, contains_unknown
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
-from tests.conftest import LOCATION, RESOURCE_GROUP, SUBSCRIPTION_ID
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.stack import SimulatedStack, emulator_provider_config
-from tests.harness.wire import Secret, contains_unknown
+from tests.conftest import LOCATION, PROJECT, RESOURCE_GROUP, SUBSCRIPTION_ID, shared_provider_config
 from tests.lifecycle.arm import Arm, user_tags
 
-PROJECT = "iothub-provider"
 PROGRAM = PROJECT_ROOT / "__main__.py"
 HUBS: dict[str, Any] = {
     "telemetry": {"name": "iot-prog-telemetry", "partitionCount": 2,
@@ -32,16 +30,10 @@ def run_main() -> None:
     runpy.run_path(str(PROGRAM), run_name="__main__")
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[ProviderProcess]:
-    with ProviderProcess(project=PROJECT) as process:
-        yield process
-
-
 @pytest.fixture
 def stack(provider: ProviderProcess, emulator: EmulatorServer, resource_group: str) -> SimulatedStack:
     config: dict[str, str | Secret] = {
-        **emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID),
+        **shared_provider_config(emulator),
         "iothub-provider:resourceGroup": resource_group,
         "iothub-provider:location": LOCATION,
         "iothub-provider:tags": json.dumps({"env": "test"}),

@@ -4,26 +4,17 @@ the Azure template passes a preview (which makes no calls, as in CI)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-
+from harness.process import PROJECT_ROOT, ProviderProcess
+from harness.stack import SimulatedStack, load_stack_config
+from harness.wire import Secret
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
-from tests.harness.process import PROJECT_ROOT, ProviderProcess
-from tests.harness.stack import SimulatedStack, load_stack_config
-from tests.harness.wire import Secret
 from tests.lifecycle.arm import Arm, user_tags
 from tests.program.test_program import PROJECT, run_main
 
 STACKS = PROJECT_ROOT / "stacks"
 SCRIPT_UP = PROJECT_ROOT / "scripts" / "up"
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[ProviderProcess]:
-    with ProviderProcess(project=PROJECT) as process:
-        yield process
 
 
 def test_local_stack_points_at_the_emulator_that_scripts_up_starts() -> None:
@@ -36,25 +27,26 @@ def test_local_stack_points_at_the_emulator_that_scripts_up_starts() -> None:
     assert started_with is not None and config["iothub:accessToken"] == started_with.group(1)
 
 
-def test_local_stack_deploys_and_destroys(provider: ProviderProcess, emulator: EmulatorServer,
-                                          control: EmulatorControl) -> None:
+def test_local_stack_deploys_and_destroys(emulator: EmulatorServer, control: EmulatorControl) -> None:
     config = load_stack_config(STACKS / "Pulumi.local.yaml")
     subscription, group = str(config["iothub:subscriptionId"]), str(config["iothub-provider:resourceGroup"])
     control.create_resource_group(subscription, group, str(config["iothub-provider:location"]))
     config.update({"iothub:armEndpoint": emulator.url, "iothub:accessToken": Secret(emulator.token)})
-    stack = SimulatedStack(provider, project=PROJECT, stack="local", config=config)
     arm = Arm(emulator.url, emulator.token, subscription)
 
-    up = stack.up(run_main)
+    # A process of its own: the stack file's subscription is not the shared process's (tests/conftest.py).
+    with ProviderProcess(project=PROJECT) as local_provider:
+        stack = SimulatedStack(local_provider, project=PROJECT, stack="local", config=config)
+        up = stack.up(run_main)
 
-    assert sorted(up.exports["hubNames"].values()) == arm.hub_names(group)
-    assert arm.hub_names(group) == ["iot-local-devices", "iot-local-telemetry"]
-    assert arm.consumer_groups(group, "iot-local-telemetry") == ["$Default", "alerts", "analytics"]
-    assert user_tags(arm.hub(group, "iot-local-telemetry")) == {"env": "local"}
-    assert up.secret_exports() == {"connectionStrings"}
-    assert [op for op, _ in stack.up(run_main).deployment.ops()] == ["same"] * 5
+        assert sorted(up.exports["hubNames"].values()) == arm.hub_names(group)
+        assert arm.hub_names(group) == ["iot-local-devices", "iot-local-telemetry"]
+        assert arm.consumer_groups(group, "iot-local-telemetry") == ["$Default", "alerts", "analytics"]
+        assert user_tags(arm.hub(group, "iot-local-telemetry")) == {"env": "local"}
+        assert up.secret_exports() == {"connectionStrings"}
+        assert [op for op, _ in stack.up(run_main).deployment.ops()] == ["same"] * 5
 
-    stack.destroy()
+        stack.destroy()
 
     assert arm.hub_names(group) == []
 

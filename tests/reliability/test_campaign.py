@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
+from harness.errors import ProviderError
 from reliability import ledger, schedule
 from reliability.campaign import MUST_BE_ZERO, diagnose, run_campaign
-from tests.harness.engine import ProviderError
 
 SEED = 1125
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
+from harness.errors import ProviderError
+from harness.process import ProviderProcess
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_provider.client.auth import StaticToken
@@ -18,8 +20,6 @@ from reliability.operator import Operator
 from reliability.proxy import LossyProxy, upstream_of
 from reliability.security import untrusted_tls_server
 from tests.conftest import LOCATION, SUBSCRIPTION_ID
-from tests.harness.engine import ProviderError
-from tests.harness.process import ProviderProcess
 
 HUBS = f"/subscriptions/{SUBSCRIPTION_ID}/providers/Microsoft.Devices/IotHubs"
 

@@ -8,15 +8,10 @@ at the end (create-before-delete) or first, after the dependents' Diff with hub-
 (delete-before-replace); an empty id from a refresh Read drops the resource; `opts.import_` sends a Read with
 no properties; `ResourceOptions(id=...)` sends a Read with the program's properties.
 
-Programs register resources through `register()` (see `tests.harness.mocks`, which runs a real Pulumi program
+Programs register resources through `register()` (see `harness.mocks`, which runs a real Pulumi program
 under `pulumi.runtime.set_mocks`); `refresh()` and `destroy()` work on the state alone, as the CLI does.
-
-Errors (a failed step stops the deployment; what was done before it stays in state, as in the engine):
-
-    EngineError          a step of the deployment failed
-    ├── CheckFailed      the provider's Check returned failures (property and reason each)
-    ├── ProviderError    the provider answered an RPC with a gRPC error (its traceback is in `details`)
-    └── StepRefused      the engine itself refuses the step (empty id from Create, replacing an import)
+A failed step raises one of `harness.errors` (CheckFailed, ProviderError, StepRefused) and stops the
+deployment; what was done before it stays in state, as in the engine.
 """
 
 from __future__ import annotations
@@ -27,12 +22,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-import grpc
 from pulumi.runtime.proto import provider_pb2
 
-from tests.harness.process import ProviderProcess
-from tests.harness.wire import (
+from harness import rpc
+from harness.errors import CheckFailed, EngineError, StepRefused
+from harness.process import ProviderProcess
+from harness.wire import (
     UNKNOWN,
+    Props,
     Secret,
     marshal,
     reveal,
@@ -43,37 +40,10 @@ from tests.harness.wire import (
 DIFF_NONE: Final = provider_pb2.DiffResponse.DIFF_NONE
 DIFF_SOME: Final = provider_pb2.DiffResponse.DIFF_SOME
 DIFF_UNKNOWN: Final = provider_pb2.DiffResponse.DIFF_UNKNOWN
-STACK_TYPE: Final = "pulumi:pulumi:Stack"
 
-Props = dict[str, Any]
 Op = Literal["create", "same", "update", "replace", "delete", "delete-replaced", "read", "import",
              "refresh", "drop"]
 Kind = Literal["preview", "up", "refresh", "destroy"]
-
-
-class EngineError(Exception):
-    """A step of the deployment failed."""
-
-
-class CheckFailed(EngineError):
-    """The provider's Check returned failures."""
-
-    def __init__(self, name: str, failures: list[tuple[str, str]]) -> None:
-        self.failures = failures
-        listed = "; ".join(f"{prop}: {reason}" for prop, reason in failures)
-        super().__init__(f"{name}: check failed: {listed}")
-
-
-class ProviderError(EngineError):
-    """The provider answered an RPC with a gRPC error status."""
-
-    def __init__(self, method: str, name: str, code: str, details: str) -> None:
-        self.method, self.code, self.details = method, code, details
-        super().__init__(f"{name}: {method} failed ({code}): {details}")
-
-
-class StepRefused(EngineError):
-    """The engine refuses the step, whatever the provider says."""
 
 
 @dataclass(frozen=True)
@@ -185,9 +155,7 @@ class EngineSimulator:
 
     def urn(self, type_: str, name: str, parent_urn: str = "") -> str:
         """The resource's URN; resources parented to the stack get no parent type, as in the engine."""
-        parent_type = parent_urn.split("::")[2] if parent_urn else ""
-        qualified = type_ if parent_type in ("", STACK_TYPE) else f"{parent_type}${type_}"
-        return f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+        return rpc.urn(self.stack, self.project, type_, name, parent_urn)
 
     def resource(self, name: str) -> ResourceState:
         """The stored state of the resource named `name` (names are unique in the tests' programs)."""
@@ -427,41 +395,34 @@ class EngineSimulator:
     # -- RPCs -----------------------------------------------------------------------------------------------
 
     def _check(self, decl: Declaration, olds: Props, deployment: Deployment) -> Props:
-        response = self._rpc("Check", decl.name, deployment, provider_pb2.CheckRequest(
-            urn=decl.urn, name=decl.name, type=decl.type, olds=marshal(olds),
-            news=marshal(reveal(dict(decl.props)), keep_unknowns=deployment.preview)))
+        response = self._rpc("Check", decl.name, deployment, rpc.check_request(
+            decl.urn, olds, reveal(dict(decl.props)), keep_unknowns=deployment.preview))
         if response.failures:
             raise CheckFailed(decl.name, [(f.property, f.reason) for f in response.failures])
         return unmarshal(response.inputs)
 
     def _diff(self, old: ResourceState, news: Props, deployment: Deployment, *,
               keep_unknowns: bool) -> provider_pb2.DiffResponse:
-        request = provider_pb2.DiffRequest(id=old.id, urn=old.urn, olds=marshal(old.outputs),
-                                           old_inputs=marshal(old.inputs),
-                                           news=marshal(news, keep_unknowns=keep_unknowns))
+        request = rpc.diff_request(old.id, old.urn, old.outputs, old.inputs, news,
+                                   keep_unknowns=keep_unknowns)
         response: provider_pb2.DiffResponse = self._rpc("Diff", old.name, deployment, request)
         return response
 
     def _provider_create(self, decl: Declaration, checked: Props, deployment: Deployment) -> ResourceState:
-        response = self._rpc("Create", decl.name, deployment, provider_pb2.CreateRequest(
-            urn=decl.urn, name=decl.name, type=decl.type, properties=marshal(checked)))
+        response = self._rpc("Create", decl.name, deployment, rpc.create_request(decl.urn, checked))
         if not response.id:
             raise StepRefused(f"{decl.name}: plugin returned empty resource.ID from create")
         return _state_for(decl, response.id, checked, unmarshal(response.properties))
 
     def _delete(self, res: ResourceState, deployment: Deployment) -> None:
-        self._rpc("Delete", res.name, deployment, provider_pb2.DeleteRequest(
-            id=res.id, urn=res.urn, name=res.name, type=res.type, properties=marshal(res.outputs),
-            old_inputs=marshal(res.inputs)))
+        self._rpc("Delete", res.name, deployment,
+                  rpc.delete_request(res.id, res.urn, res.outputs, res.inputs))
 
     def _rpc(self, method: str, name: str, deployment: Deployment, request: Any) -> Any:
         deployment.calls.append(Call(method, name, request))
         self._count_in_flight(deployment, +1)
         try:
-            return getattr(self.provider.stub, method)(request)
-        except grpc.RpcError as error:
-            code = error.code().name  # type: ignore[attr-defined]
-            raise ProviderError(method, name, code, error.details() or "") from error  # type: ignore[attr-defined]
+            return rpc.send(self.provider, method, name, request)
         finally:
             self._count_in_flight(deployment, -1)
 

@@ -5,7 +5,7 @@ wrapper except in `Configure`; numbers travel as float64; `null` keys are droppe
 unknown value (a property computed later) travels as the string sentinel, and only when the engine keeps
 unknowns (preview Check/Diff and the dependents' Diff of a delete-before-replace).
 
-Inside the harness a property bag is a plain dict whose leaves may be `UNKNOWN` or a `Secret`.
+Inside the harness a property bag (`Props`) is a plain dict whose leaves may be `UNKNOWN` or a `Secret`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ PROVIDER_KEY: Final = "__provider"
 UNKNOWN_SENTINEL: Final = rpc.UNKNOWN
 SECRET_SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 SECRET_SIG_VALUE: Final = "1b47061264138c4ac30d75fd1eb44270"
+
+Props = dict[str, Any]
 
 
 class _UnknownValue:

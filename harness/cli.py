@@ -1,12 +1,16 @@
-"""The real Pulumi CLI, run on a throw-away project: the stack program of this repository on a fresh file
-backend and `PULUMI_HOME`, through `scripts/pulumi` (a `pulumi` on PATH, else the CLI scripts/setup built).
+"""The real Pulumi CLI, run on a throw-away project: a program on a fresh file backend and `PULUMI_HOME`,
+through `scripts/pulumi` (it alone decides which CLI: $IOTHUB_PULUMI_CLI, a `pulumi` on PATH, the build).
 
-`cli_unavailable()` says why the CLI cannot be had here (None when it can). A `PulumiProject` is one
-temporary project directory holding `Pulumi.yaml` (runtime python, toolchain pip, this repository's venv) and
-a copy of `__main__.py`; its stack `e2e` is configured through `pulumi config set` (provider settings) and by
-writing the stack file (the hubs object). Every command runs non-interactively and offline; what the real
-engine sent the provider processes is appended to `grpc.jsonl` in the project directory when the
-dynamic-provider plugin is ours (scripts/pulumi-plugins).
+Two users: the end-to-end tests (tests/e2e: this repository's `__main__.py`, stack `e2e`, what the real engine
+sent the provider processes logged to `grpc.jsonl` when the dynamic-provider plugin is ours,
+scripts/pulumi-plugins) and the benchmark of the CLI (bench/cli_engine.py: generated programs, every command
+timed, no call log so that logging costs the timings nothing). `cli_unavailable()` says why the CLI cannot be
+had here (None when it can).
+
+A `PulumiProject` is one temporary project directory holding `Pulumi.yaml` (runtime python, toolchain pip,
+this repository's venv) and the program; its stack is configured through `pulumi config set` (provider
+settings) and by writing the stack file (structured values). Every command runs non-interactively and
+offline, with settings the provider would otherwise take from the environment removed from it.
 """
 
 from __future__ import annotations
@@ -16,31 +20,35 @@ import os
 import re
 import shutil
 import subprocess
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-REPO: Final = Path(__file__).resolve().parents[2]
+REPO: Final = Path(__file__).resolve().parents[1]
 SCRIPT: Final = REPO / "scripts" / "pulumi"
 PROJECT: Final = "iothub-provider"
-STACK: Final = "e2e"
-PASSPHRASE: Final = "e2e-passphrase"
-COMMAND_TIMEOUT_SECONDS: Final = 300
+PASSPHRASE: Final = "harness-passphrase"
+COMMAND_TIMEOUT_SECONDS: Final = 300.0
+GRPC_LOG_VARIABLE: Final = "IOTHUB_PROVIDER_GRPC_LOG"
 STEP_LINE: Final = re.compile(
     r"^\s*[-+~]+\s+pulumi-python:dynamic/iothub:\w+ (?P<name>\S+) "
     r"(?P<verb>create|update|replace|delete|created|updated|replaced|deleted)\b", re.MULTILINE)
-# Settings the provider would otherwise take from the environment: the tests set everything through the stack.
+# Settings the provider would otherwise take from the environment (a project sets everything through its
+# stack), and the call log, which a project turns on itself.
 FOREIGN_SETTINGS: Final = ("IOTHUB_ARM_ENDPOINT", "IOTHUB_ACCESS_TOKEN", "IOTHUB_API_VERSION",
-                           "IOTHUB_OPERATION_TIMEOUT", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID")
+                           "IOTHUB_OPERATION_TIMEOUT", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID",
+                           GRPC_LOG_VARIABLE)
 
 
 def cli_unavailable() -> tuple[str, bool] | None:
     """Why no Pulumi CLI can run here, and whether that is a failure; None when one can.
 
-    Only a machine with neither `pulumi` nor Go (or a setup told to skip the build) may skip the tests: where
-    Go exists, the CLI scripts/setup builds must be there."""
+    Only a machine with neither `pulumi` nor Go (or a setup told to skip the build) may go without: where Go
+    exists, the CLI scripts/setup builds must be there."""
     # scripts/pulumi alone decides which CLI runs: $IOTHUB_PULUMI_CLI, a `pulumi` on PATH, the built one.
     found = subprocess.run([SCRIPT, "version"], capture_output=True, stdin=subprocess.DEVNULL)
     if found.returncode == 0:
@@ -54,12 +62,13 @@ def cli_unavailable() -> tuple[str, bool] | None:
 
 @dataclass(frozen=True)
 class Result:
-    """One finished CLI command."""
+    """One finished CLI command and its wall time."""
 
     args: tuple[str, ...]
     code: int
     stdout: str
     stderr: str
+    seconds: float
 
     @property
     def output(self) -> str:
@@ -88,17 +97,27 @@ class CommandFailed(AssertionError):
 
 
 class PulumiProject:
-    """A temporary project with this repository's program, its own state backend and PULUMI_HOME."""
+    """A temporary project with its own state backend and PULUMI_HOME, and one stack."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, stack: str, project: str = PROJECT, program: str | None = None,
+                 log_engine_calls: bool = True, timeout: float = COMMAND_TIMEOUT_SECONDS) -> None:
+        """`program`: the text of `__main__.py` (None: a copy of this repository's). `log_engine_calls`:
+        append what the engine sends the provider processes to `grpc.jsonl` (off where commands are timed).
+        `timeout`: seconds a command may take before it fails."""
         self.directory = directory
-        self.stack_file = directory / f"Pulumi.{STACK}.yaml"
+        self.project = project
+        self.stack = stack
+        self.timeout = timeout
+        self.stack_file = directory / f"Pulumi.{stack}.yaml"
         self.grpc_log = directory / "grpc.jsonl"
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "state").mkdir(exist_ok=True)
         runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(REPO / "venv")}}
-        (directory / "Pulumi.yaml").write_text(yaml.safe_dump({"name": PROJECT, "runtime": runtime}))
-        shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+        (directory / "Pulumi.yaml").write_text(yaml.safe_dump({"name": project, "runtime": runtime}))
+        if program is None:
+            shutil.copy(REPO / "__main__.py", directory / "__main__.py")
+        else:
+            (directory / "__main__.py").write_text(program)
         self.env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
         self.env.update({
             "PULUMI_HOME": str(directory / "home"),
@@ -107,16 +126,20 @@ class PulumiProject:
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "PULUMI_DISABLE_CI_DETECTION": "true",
             "NO_COLOR": "1",
-            "IOTHUB_PROVIDER_GRPC_LOG": str(self.grpc_log),
         })
+        if log_engine_calls:
+            self.env[GRPC_LOG_VARIABLE] = str(self.grpc_log)
 
     # -- running commands ---------------------------------------------------------------------------------
 
     def run(self, *args: str, check: bool = True) -> Result:
+        """Run one CLI command to its end; `check`: a failed command raises `CommandFailed`."""
+        start = time.perf_counter()
         completed = subprocess.run(
             [str(SCRIPT), *args], cwd=self.directory, env=self.env, capture_output=True, text=True,
-            timeout=COMMAND_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-        result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr)
+            timeout=self.timeout, stdin=subprocess.DEVNULL)
+        result = Result(tuple(args), completed.returncode, completed.stdout, completed.stderr,
+                        time.perf_counter() - start)
         if check and result.code != 0:
             raise CommandFailed(str(result))
         return result
@@ -128,7 +151,7 @@ class PulumiProject:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
 
     def stack_command(self, command: str, *args: str, check: bool = True) -> Result:
-        return self.run(command, "--stack", STACK, "--non-interactive", *args, check=check)
+        return self.run(command, "--stack", self.stack, "--non-interactive", *args, check=check)
 
     def preview(self, *args: str, check: bool = True) -> Result:
         return self.stack_command("preview", *args, check=check)
@@ -144,31 +167,34 @@ class PulumiProject:
 
     # -- configuration ------------------------------------------------------------------------------------
 
-    def init(self, provider_settings: dict[str, str], *, secret: tuple[str, ...] = ()) -> None:
+    def init(self, provider_settings: Mapping[str, str] | None = None, *,
+             secret: tuple[str, ...] = ()) -> None:
         """Create the stack and set the provider settings with `pulumi config set` (the named ones secret)."""
-        self.run("stack", "init", STACK, "--secrets-provider", "passphrase", "--non-interactive")
-        for key, value in provider_settings.items():
+        self.run("stack", "init", self.stack, "--secrets-provider", "passphrase", "--non-interactive")
+        for key, value in (provider_settings or {}).items():
             flags = ["--secret"] if key in secret else ["--plaintext"]
-            self.run("config", "set", "--stack", STACK, *flags, key, value)
+            self.run("config", "set", "--stack", self.stack, *flags, key, value)
 
-    def set_program_config(self, values: dict[str, Any]) -> None:
-        """Write `iothub-provider:<key>` values straight into the stack file (hubs are a nested object)."""
-        document = yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else {}
+    def set_program_config(self, values: Mapping[str, Any]) -> None:
+        """Write values straight into the stack file (structured ones stay objects); a key without a namespace
+        is the project's (`hubs` -> `iothub-provider:hubs`)."""
+        document = (yaml.safe_load(self.stack_file.read_text()) if self.stack_file.exists() else None) or {}
         config = document.setdefault("config", {})
         for key, value in values.items():
-            config[f"{PROJECT}:{key}"] = value
+            config[key if ":" in key else f"{self.project}:{key}"] = value
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
     # -- reading the stack --------------------------------------------------------------------------------
 
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        args = ["stack", "output", "--stack", STACK, "--json"] + (["--show-secrets"] if show_secrets else [])
+        args = ["stack", "output", "--stack", self.stack, "--json"]
+        args += ["--show-secrets"] if show_secrets else []
         parsed: dict[str, Any] = json.loads(self.run(*args).stdout)
         return parsed
 
     def export(self) -> str:
         """`pulumi stack export` as text (what the state file holds)."""
-        return self.run("stack", "export", "--stack", STACK).stdout
+        return self.run("stack", "export", "--stack", self.stack).stdout
 
     def resources(self) -> list[dict[str, Any]]:
         deployment: dict[str, Any] = json.loads(self.export())["deployment"]
@@ -181,7 +207,8 @@ class PulumiProject:
         return matches[0]
 
     def engine_calls(self) -> list[dict[str, Any]]:
-        """What the real engine sent the dynamic-provider processes so far (empty with a foreign plugin)."""
+        """What the real engine sent the dynamic-provider processes so far (empty with a foreign plugin, or
+        with `log_engine_calls=False`)."""
         if not self.grpc_log.exists():
             return []
         return [json.loads(line) for line in self.grpc_log.read_text().splitlines() if line.strip()]

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,9 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from tests.harness.wire import Secret, marshal
+from harness.wire import Secret, marshal
 
-PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_PYTHON: Final = PROJECT_ROOT / "venv" / "bin" / "python"
 ENGINE_ADDRESS: Final = "127.0.0.1:1"
 STARTUP_TIMEOUT_SECONDS: Final = 30.0
@@ -64,6 +65,9 @@ class ProviderProcess:
         self.stderr: list[str] = []
         self.startup_calls: list[str] = []
         """Provider-level calls (start-up, Cancel) in the order they were sent."""
+        self.spawned_at = time.perf_counter()
+        """`time.perf_counter()` just before the spawn: timings from it include the process's start-up
+        (bench/coldstart.py's time to the first answered Check)."""
         self._proc = subprocess.Popen(
             [str(python), "-u", "-m", "pulumi.dynamic", ENGINE_ADDRESS],
             cwd=project_dir,
@@ -81,6 +85,11 @@ class ProviderProcess:
         )
         grpc.channel_ready_future(self._channel).result(timeout=STARTUP_TIMEOUT_SECONDS)
         self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+
+    @property
+    def pid(self) -> int:
+        """The process id, for the benchmarks' memory readings."""
+        return self._proc.pid
 
     @staticmethod
     def _stream(stream: IO[bytes] | None) -> IO[bytes]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
-from tests.harness.engine import Deployment, EngineSimulator, ResourceState
-from tests.harness.mocks import Program, ProgramRun, run_program
-from tests.harness.process import ProviderProcess, Startup
-from tests.harness.wire import Secret
+from harness.engine import Deployment, EngineSimulator, ResourceState
+from harness.mocks import Program, ProgramRun, run_program
+from harness.process import ProviderProcess, Startup
+from harness.wire import Secret
 
 
 class SimulatedStack:

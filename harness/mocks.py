@@ -22,8 +22,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from tests.harness.engine import STACK_TYPE, Declaration, Deployment, EngineError, EngineSimulator, Props
-from tests.harness.wire import Secret, from_program, reveal, to_program
+from harness.engine import Declaration, Deployment, EngineSimulator
+from harness.errors import EngineError
+from harness.rpc import STACK_TYPE
+from harness.wire import Props, Secret, from_program, reveal, to_program
 
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
 Program = Callable[[], object]
