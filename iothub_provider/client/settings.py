@@ -11,6 +11,7 @@ default.
 | api_version | ``iothub:apiVersion`` | IOTHUB_API_VERSION | 2023-06-30 |
 | access_token | ``iothub:accessToken`` (secret) | IOTHUB_ACCESS_TOKEN | DefaultAzureCredential |
 | operation_timeout | ``iothub:operationTimeout`` | IOTHUB_OPERATION_TIMEOUT | 30 minutes |
+| provider_calls | ``iothub:providerCalls`` | IOTHUB_PROVIDER_CALLS | 32 calls at once per provider process |
 
 The cloud (public, China, US Government) follows from the endpoint's host; it picks the token scope and
 authority.
@@ -31,6 +32,8 @@ from iothub_provider.errors import ConfigurationError
 DEFAULT_ENDPOINT = "https://management.azure.com"
 DEFAULT_API_VERSION = "2023-06-30"
 DEFAULT_OPERATION_TIMEOUT = 30 * 60.0
+DEFAULT_PROVIDER_CALLS = 32
+MAX_PROVIDER_CALLS = 256
 CONFIG_NAMESPACE = "iothub"
 
 _API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-(preview|alpha|beta|rc|privatepreview))?$")
@@ -88,6 +91,7 @@ class Settings:
     api_version: str = DEFAULT_API_VERSION
     access_token: str | None = field(default=None, repr=False)
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    provider_calls: int = DEFAULT_PROVIDER_CALLS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "endpoint", validate_endpoint(self.endpoint))
@@ -103,6 +107,11 @@ class Settings:
             )
         if self.operation_timeout <= 0:
             raise ConfigurationError("iothub:operationTimeout must be positive")
+        if not 1 <= self.provider_calls <= MAX_PROVIDER_CALLS:
+            raise ConfigurationError(
+                f"iothub:providerCalls {self.provider_calls} must be from 1 to {MAX_PROVIDER_CALLS}: how "
+                "many calls (hub creates, updates, deletes) one provider process serves at once"
+            )
 
     @property
     def cloud(self) -> Cloud:
@@ -139,6 +148,17 @@ def validate_endpoint(endpoint: str) -> str:
     return endpoint.strip().rstrip("/")
 
 
+def parse_count(value: str, *, key: str) -> int:
+    """A whole number from its text (``"32"``; the engine may hand over ``"32.0"``)."""
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = float("nan")
+    if not number.is_integer():
+        raise ConfigurationError(f"{key} {value!r} is not a whole number")
+    return int(number)
+
+
 def parse_duration(value: str, *, key: str) -> float:
     """Seconds from ``"1800"``, ``"1800s"``, ``"30m"`` or ``"1h"``."""
     match = _DURATION_RE.match(value)
@@ -165,6 +185,7 @@ def settings_from(config: ConfigGetter | None = None, environ: Mapping[str, str]
         return None
 
     timeout = pick("operationTimeout", "IOTHUB_OPERATION_TIMEOUT")
+    calls = pick("providerCalls", "IOTHUB_PROVIDER_CALLS")
     return Settings(
         endpoint=pick("armEndpoint", "IOTHUB_ARM_ENDPOINT") or DEFAULT_ENDPOINT,
         subscription_id=pick("subscriptionId", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"),
@@ -173,6 +194,7 @@ def settings_from(config: ConfigGetter | None = None, environ: Mapping[str, str]
         operation_timeout=(
             parse_duration(timeout, key="iothub:operationTimeout") if timeout else DEFAULT_OPERATION_TIMEOUT
         ),
+        provider_calls=parse_count(calls, key="iothub:providerCalls") if calls else DEFAULT_PROVIDER_CALLS,
     )
 
 

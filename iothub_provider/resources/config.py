@@ -7,11 +7,15 @@ from pulumi.dynamic import ConfigureRequest
 from iothub_provider.client import runtime
 from iothub_provider.client.settings import Settings, namespaced, settings_from
 from iothub_provider.errors import ConfigurationError
+from iothub_provider.resources import call_pool
 
 
 def configure_from_request(req: ConfigureRequest) -> None:
-    """Read ``iothub:*`` (environment as fallback) and hand the settings to the process's ARM client."""
-    runtime.configure(settings_from(namespaced(req.config)))
+    """Read ``iothub:*`` (environment as fallback), hand the settings to the process's ARM client, and let
+    the process serve ``iothub:providerCalls`` calls at once (``call_pool``)."""
+    settings = settings_from(namespaced(req.config))
+    runtime.configure(settings)
+    call_pool.widen(settings.provider_calls)
 
 
 def settings_or_none() -> Settings | None:

@@ -64,7 +64,7 @@ def test_a_stack_made_with_arm_spelled_settings_shows_no_change_after_the_upgrad
     assert "legacy" not in up.steps(), up
     assert hub_writes(control, HUB) == []
     routing_input = project.resource("legacy")["inputs"]["routing"]
-    assert "ciphertext" in routing_input, "routing (connection strings with keys) is encrypted as an input now"
+    assert "ciphertext" in routing_input, "routing (connection strings with keys) is an encrypted input"
 
     project.refresh()
     refreshed = project.resource("legacy")["outputs"]
