@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
     from azure.mgmt.iothub import IotHubClient
 
+    from iothub_emulator.control import EmulatorControl
+
 API_VERSION = "2023-06-30"
 """The api-version ``ArmSession`` sends unless told otherwise (the newest stable one)."""
 
@@ -159,3 +161,28 @@ class ArmSession:
 
     def close(self) -> None:
         self.session.close()
+
+
+class EmulatorTime:
+    """A sleep and a clock for the code under test that run on the emulator's clock: the emulator's time is
+    frozen, and each ``sleep(seconds)`` advances it by ``seconds`` (and ``clock()`` with it) at once.
+
+    Inject them where the code under test waits (its retry and polling sleeps, its deadline clock): it then
+    sees a ``seconds``-mode operation end after exactly the time it slept, and a deadline pass, without a
+    test waiting for either in real time. ``slept`` lists the sleeps."""
+
+    def __init__(self, control: EmulatorControl) -> None:
+        self._control = control
+        self._now = 0.0
+        self.slept: list[float] = []
+        control.freeze_clock()
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if seconds > 0:
+            self._now += seconds
+            self._control.advance_clock(seconds)
+
+    def clock(self) -> float:
+        """Seconds slept so far (a monotonic clock for deadlines)."""
+        return self._now

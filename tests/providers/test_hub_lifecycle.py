@@ -9,6 +9,7 @@ import pytest
 
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import EmulatorTime
 from iothub_provider import IotHubProvider
 from iothub_provider.client import runtime
 from iothub_provider.client.api import HubRef, IotHubApi
@@ -227,8 +228,10 @@ def test_read_only_reference_by_id(hubs: IotHubProvider) -> None:
 def test_a_create_cut_off_half_way_converges(
     hubs: IotHubProvider, outside: IotHubApi, control: EmulatorControl, configured: Settings
 ) -> None:
-    runtime.configure(configured, Seams())  # the abandoned create finishes on the server's clock: really wait
-    control.set_provisioning("seconds", 0.3)
+    # The abandoned create ends on the emulator's clock, which the provider's sleeps advance.
+    emulator_time = EmulatorTime(control)
+    runtime.configure(configured, Seams(sleep=emulator_time.sleep, clock=emulator_time.clock))
+    control.set_provisioning("seconds", 30)
     body = {
         "location": "westeurope",
         "sku": {"name": "S1", "capacity": 1},
@@ -245,6 +248,7 @@ def test_a_create_cut_off_half_way_converges(
     _, outs = create(hubs, retention_days=2.0)
     assert outs["state"] == "Active" and outs["retention_days"] == 2
     assert [h["name"] for h in outside.list_hubs(SUBSCRIPTION_ID, RESOURCE_GROUP)] == ["hub-telemetry"]
+    assert sum(emulator_time.slept) >= 30  # it waited the abandoned create out (on the emulator's clock)
 
 
 def test_a_create_that_times_out_names_the_operation_and_converges_next_time(
@@ -254,14 +258,18 @@ def test_a_create_that_times_out_names_the_operation_and_converges_next_time(
         endpoint=configured.endpoint,
         subscription_id=configured.subscription_id,
         access_token=configured.access_token,
-        operation_timeout=0.4,
+        operation_timeout=40,
     )
-    runtime.configure(impatient, Seams())
-    control.set_provisioning("seconds", 1.2)
+    # The deadline and the provisioning on the emulator's clock, which the provider's sleeps advance.
+    emulator_time = EmulatorTime(control)
+    seams = Seams(sleep=emulator_time.sleep, clock=emulator_time.clock)
+    runtime.configure(impatient, seams)
+    control.set_provisioning("seconds", 120)
     with pytest.raises(OperationTimeoutError) as info:
         create(hubs)
     assert "operationResults" in info.value.operation_url and "iothub:operationTimeout" in str(info.value)
-    runtime.configure(configured, Seams())  # the next `pulumi up`, with the default deadline
+    assert emulator_time.clock() <= 40  # gave up at its deadline, long before the operation ends
+    runtime.configure(configured, seams)  # the next `pulumi up`, with the default deadline
     _, outs = create(hubs)
     assert outs["state"] == "Active"
     assert len(outside.list_hubs(SUBSCRIPTION_ID, RESOURCE_GROUP)) == 1
@@ -389,6 +397,9 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
         "public_network_access": "Enabled",
         "min_tls_version": "1.2",
         "enable_data_residency": True,
+        "disable_device_sas": True,
+        "restrict_outbound_network_access": True,
+        "allowed_fqdn_list": ["contoso.servicebus.windows.net"],
     }
     hub_id, outs = create(hubs, **nested)
     refreshed = hubs.read(hub_id, outs)
@@ -402,6 +413,8 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
     assert live["cloudToDevice"]["maxDeliveryCount"] == 5
     assert live["ipFilterRules"][0]["ipMask"] == "10.0.0.0/8"
     assert live["enableDataResidency"] is True and refreshed.outs["enable_data_residency"] is True
+    assert live["disableDeviceSAS"] is True and live["restrictOutboundNetworkAccess"] is True
+    assert refreshed.outs["allowed_fqdn_list"] == live["allowedFqdnList"] == ["contoso.servicebus.windows.net"]
 
 
 def test_state_written_with_arm_spelled_settings_shows_no_change_in_snake_case(
