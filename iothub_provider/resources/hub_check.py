@@ -25,6 +25,7 @@ MAX_PARTITIONS = 32
 IDENTITY_TYPES = ("SystemAssigned", "UserAssigned", "SystemAssigned, UserAssigned", "None")
 MAX_TAGS = 50
 TAG_KEY_FORBIDDEN = re.compile(r"[<>%&\\?/]")
+FQDN_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
 def tier_of(sku_name: Any) -> str | None:
@@ -65,6 +66,7 @@ def check_hub(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any
         if prop.type == "bool":
             v.check_bool(f, inputs, prop.name)
     _nested(f, inputs)
+    _outbound(f, inputs)
     _cloud_to_device(f, inputs, tier)
     check_routing(f, inputs, tier)
     _network(f, inputs)
@@ -212,6 +214,19 @@ def _scalar(f: v.Failures, prop: str, path: str, spec: Field, value: Any) -> Non
     }[str(spec.kind)]
     if not fits:
         f.add(prop, f"{path} must be {SCALAR_WORDS[str(spec.kind)]}, got {value!r}")
+
+
+def _outbound(f: v.Failures, inputs: dict[str, Any]) -> None:
+    """The hosts a hub with restricted outbound access may reach: DNS names, each at most once."""
+    hosts = v.expect_list(f, "allowed_fqdn_list", "allowed_fqdn_list", inputs.get("allowed_fqdn_list")) or []
+    for i, host in enumerate(hosts):
+        if is_unknown(host):
+            continue
+        if not isinstance(host, str) or not FQDN_RE.match(host):
+            f.add("allowed_fqdn_list", f"allowed_fqdn_list[{i}] must be a host name such as "
+                                       f"contoso.servicebus.windows.net, got {host!r}")
+        elif [h.lower() for h in hosts if isinstance(h, str)].count(host.lower()) > 1:
+            f.add("allowed_fqdn_list", f"allowed_fqdn_list names {host!r} more than once")
 
 
 def _cloud_to_device(f: v.Failures, inputs: dict[str, Any], tier: str | None) -> None:

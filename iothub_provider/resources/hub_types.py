@@ -820,6 +820,10 @@ class IotHubArgsDict(_IotHubArgsDictRequired, total=False):
     features: Input[str]
     enable_file_upload_notifications: Input[bool]
     enable_data_residency: Input[bool]
+    disable_device_sas: Input[bool]
+    disable_module_sas: Input[bool]
+    restrict_outbound_network_access: Input[bool]
+    allowed_fqdn_list: Input[Sequence[Input[str]]]
     cloud_to_device: Input[CloudToDevicePropertiesArgs | CloudToDevicePropertiesArgsDict]
     routing: Input[RoutingPropertiesArgs | RoutingPropertiesArgsDict]
     ip_filter_rules: Input[Sequence[Input[IpFilterRuleArgs | IpFilterRuleArgsDict]]]
@@ -861,6 +865,14 @@ class IotHubArgs:
     enable_file_upload_notifications: Input[bool] | None = None
     enable_data_residency: Input[bool] | None = None
     """keep data in the hub's region (no cross-region disaster recovery)"""
+    disable_device_sas: Input[bool] | None = None
+    """refuse device SAS tokens signed with device keys"""
+    disable_module_sas: Input[bool] | None = None
+    """refuse module SAS tokens signed with module keys"""
+    restrict_outbound_network_access: Input[bool] | None = None
+    """let the hub reach only the hosts in allowed_fqdn_list"""
+    allowed_fqdn_list: Input[Sequence[Input[str]]] | None = None
+    """host names the hub may reach when restrict_outbound_network_access is set"""
     cloud_to_device: Input[CloudToDevicePropertiesArgs | CloudToDevicePropertiesArgsDict] | None = None
     """cloud-to-device messaging (not on the Basic tier)"""
     routing: Input[RoutingPropertiesArgs | RoutingPropertiesArgsDict] | None = None
@@ -896,6 +908,10 @@ class IotHubOutputs:
     features: Output[str]
     enable_file_upload_notifications: Output[bool]
     enable_data_residency: Output[bool]
+    disable_device_sas: Output[bool]
+    disable_module_sas: Output[bool]
+    restrict_outbound_network_access: Output[bool]
+    allowed_fqdn_list: Output[list[str]]
     cloud_to_device: Output[CloudToDevicePropertiesResponse]
     routing: Output[RoutingPropertiesResponse]
     ip_filter_rules: Output[list[IpFilterRuleResponse]]

@@ -280,3 +280,18 @@ def test_the_arm_spelling_of_earlier_programs_is_read_as_snake_case() -> None:
     assert result.inputs["routing"] == {
         "fallback_route": {"source": "DeviceMessages", "endpoint_names": ["events"], "is_enabled": True}
     }
+
+
+def test_outbound_access_settings() -> None:
+    good = hub_inputs(
+        restrict_outbound_network_access=True, allowed_fqdn_list=["contoso.servicebus.windows.net"]
+    )
+    assert failures(good) == {}
+    found = failures(
+        hub_inputs(
+            allowed_fqdn_list=["not a host", "a.example.com", "A.example.com"], disable_device_sas="yes"
+        )
+    )
+    assert "allowed_fqdn_list[0] must be a host name" in found["allowed_fqdn_list"]
+    assert "'A.example.com' more than once" in found["allowed_fqdn_list"]
+    assert "disable_device_sas must be true or false" in found["disable_device_sas"]
