@@ -92,3 +92,15 @@ def test_values_not_known_yet_pass_through_the_provider_side_conversion() -> Non
     unknown = Unknown()
     props = snake_case_props({"cloud_to_device": {"maxDeliveryCount": unknown}}, lambda _: None)
     assert props["cloud_to_device"]["max_delivery_count"] is unknown
+
+
+def test_every_stack_config_key_and_input_is_in_the_readme() -> None:
+    """The stack program takes every input under its camelCase key (derived); the README must list each."""
+    readme = (ROOT / "README.md").read_text()
+    reference = readme[readme.index("Settings of one hub"):]
+    reference = reference[: reference.index("Exports:")]
+    for prop in schema.INPUTS:
+        assert f"`{schema.config_key(prop)}`" in reference, schema.config_key(prop)
+    api = readme[readme.index("`IotHub` inputs, validated"):readme.index("`ConsumerGroup` inputs:")]
+    for prop in schema.INPUTS:
+        assert f"`{prop.name}`" in api, prop.name
