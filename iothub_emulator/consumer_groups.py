@@ -44,7 +44,24 @@ class ConsumerGroups:
         self, ref: HubPath, endpoint: str, name: str, body: Any, api_version: str
     ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
         """Create the group (or find it, keeping the new spelling of its name); the hub, the group and the
-        name the body sent (which the answer echoes, as Azure does)."""
+        name the body sent (which the answer echoes, as Azure does).
+
+        A group that exists, spelled as sent, on an Active hub changes nothing: that PUT is answered from a
+        read (and its rows may be shared: not to be modified). Anything else takes the write path, which
+        checks everything again in its own transaction."""
+        name_key = ids.key(name)
+
+        def view(tx: Tx) -> tuple[dict[str, Any], dict[str, Any] | None]:
+            hub = self._hub(tx, ref, endpoint)
+            return hub, tx.consumer_group(hub["name_key"], name_key)
+
+        key = ("consumer group", ids.key(ref.subscription), ids.key(ref.resource_group), ids.key(ref.name))
+        hub, found = self.ops.settled_view((*key, endpoint.lower(), name_key), view)
+        sent_name = validation.consumer_group_body_name(body, api_version)
+        if name != DEFAULT_CONSUMER_GROUP:
+            validation.check_consumer_group_name(name)
+        if hub["state"] == "Active" and found is not None and found["name"] == name:
+            return hub, found, sent_name
         with self.ops.hub_write(ref) as tx:
             hub = self._hub(tx, ref, endpoint)
             sent_name = validation.consumer_group_body_name(body, api_version)

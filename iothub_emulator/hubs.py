@@ -42,10 +42,15 @@ class Hubs:
         self.ops = ops
 
     def get(self, ref: HubPath) -> dict[str, Any]:
-        """The hub's row for rendering. Reading a busy hub's provisioningState is a poll of its operation."""
-        with self.ops.settled_read() as tx:
+        """The hub's row for rendering (shared: not to be modified). Reading a busy hub's provisioningState
+        is a poll of its operation."""
+
+        def view(tx: Tx) -> tuple[dict[str, Any], bool]:
             row = core.existing_hub(tx, ref, HUB_VIEW_COLUMNS)
-            watching = row["state"] != "Active" and self.ops.watched_by_polls(tx, row["name_key"])
+            return row, row["state"] != "Active" and self.ops.watched_by_polls(tx, row["name_key"])
+
+        key = ("hub", ids.key(ref.subscription), ids.key(ref.resource_group), ids.key(ref.name))
+        row, watching = self.ops.settled_view(key, view)
         if watching:
             with self.ops.settled_write() as tx:
                 self.ops.poll_hub(tx, row["name_key"])

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from iothub_emulator import errors, ids
@@ -24,7 +24,15 @@ from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Tx
 from iothub_emulator.wire import HubPath
 
+T = TypeVar("T")
 RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
+
+
+class _Busy:
+    """An operation is running: the read must settle first and cannot be kept."""
+
+
+_BUSY = _Busy()
 HUB_CREATE, HUB_UPDATE, HUB_DELETE, RG_DELETE = "hub_create", "hub_update", "hub_delete", "rg_delete"
 
 
@@ -158,6 +166,22 @@ class Operations:
         with self.store.transaction() as tx:
             self.settle(tx)
             yield tx
+
+    def settled_view(self, key: Hashable, read: Callable[[Tx], T]) -> T:
+        """``read(tx)`` for a request that only reads and changes nothing, in a ``settled_read``; while no
+        operation is running the store may answer from its memo of the same ``key`` (with none running,
+        none can come due, so the answer depends on the stored data alone)."""
+
+        def quiet(tx: Tx) -> tuple[bool, T | _Busy]:
+            if tx.running_operations():
+                return False, _BUSY
+            return True, read(tx)
+
+        value = self.store.memoized(key, quiet)
+        if not isinstance(value, _Busy):
+            return value
+        with self.settled_read() as tx:
+            return read(tx)
 
     @contextmanager
     def settled_write(self) -> Iterator[Tx]:

@@ -1,7 +1,10 @@
 """SQLite persistence: every request's changes commit in one ``BEGIN IMMEDIATE`` transaction.
 
 Requests that only read (and find no async operation due) use a deferred ``BEGIN`` instead: a consistent
-snapshot without taking the write lock.
+snapshot without taking the write lock. An in-memory store also keeps the last answer of each such read
+(``memoized``) until its data changes: every change goes through its one connection, whose count of changed
+rows (``total_changes``) then moves, so an answer kept at the same count is the answer a new read would give.
+A file can change under another process's connection, so a file-backed store keeps none.
 
 Why one transaction per request: a compare-and-swap on an etag must read and write atomically even with
 several server threads (or a second process on the same file) racing; and a ``kill -9`` between two
@@ -15,10 +18,13 @@ import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+MEMO_SIZE = 4096  # answers kept at most (all dropped at once when full: they are cheap to read again)
 
 SCHEMA_VERSION = 1
 DB_FILE_NAME = "iothub-emulator.sqlite3"
@@ -277,6 +283,8 @@ class Store:
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.row_factory = sqlite3.Row
+        self._private = self.path == ":memory:"  # no other connection can change it
+        self._memo: dict[Hashable, tuple[int, Any]] = {}
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
@@ -318,6 +326,26 @@ class Store:
                 yield Tx(self._conn)
             finally:
                 self._conn.execute("COMMIT")
+
+    def memoized(self, key: Hashable, read: Callable[[Tx], tuple[bool, T]]) -> T:
+        """The value of ``read(tx)`` in a read transaction (``reading``), or, in an in-memory store, the value
+        it gave for the same ``key`` when the data was as it is now. ``read`` returns ``(keep, value)``:
+        ``keep`` False when the value depends on more than the data (e.g. the time), so it is not kept.
+        A kept value is shared by every caller that gets it: none may modify it. Exceptions are not kept."""
+        with self._lock:
+            version = self._conn.total_changes if self._private else None
+            if version is not None:
+                found = self._memo.get(key)
+                if found is not None and found[0] == version:
+                    value: T = found[1]
+                    return value
+            with self.reading() as tx:
+                keep, value = read(tx)
+            if keep and version is not None and self._conn.total_changes == version:
+                if len(self._memo) >= MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[key] = (version, value)
+            return value
 
     def clear(self) -> None:
         with self.transaction() as tx:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
+from iothub_emulator.control import EmulatorControl
 from iothub_emulator.testing import ArmSession
 from tests.emulator.conftest import hub_path
 
@@ -94,3 +96,33 @@ def test_groups_go_with_their_hub(arm: ArmSession, hub: str) -> None:
     arm.call("DELETE", hub_path("cg-hub"))
     arm.create_hub("cg-hub")
     assert [g["name"] for g in arm.call("GET", CGS).json()["value"]] == ["$Default"]
+
+
+def test_a_put_of_an_unchanged_group_sees_every_change_around_it(
+    arm: ArmSession, hub: str, control: EmulatorControl
+) -> None:
+    """A PUT that changes nothing is answered from a read the store may keep: it must still see the hub
+    busy, a new spelling, the group or the hub gone, exactly as the write path would."""
+
+    def put(name: str) -> requests.Response:
+        return arm.call("PUT", f"{CGS}/{name}", json={"properties": {"name": name}})
+
+    first = put("kept").json()
+    assert put("kept").json() == first and put("kept").json() == first
+    assert put("KEPT").json()["name"] == "KEPT"  # a new spelling is a write
+    assert [g["name"] for g in arm.call("GET", CGS).json()["value"]] == ["$Default", "KEPT"]
+    control.set_provisioning("polls", 2)
+    live = arm.get_hub(hub)
+    updating = {k: live[k] for k in ("location", "sku", "properties")}
+    assert arm.call("PUT", hub_path(hub), json=updating).status_code == 201
+    busy = put("KEPT")  # counts as the first of the two polls
+    assert busy.status_code == 409 and busy.json()["code"] == 409002
+    assert arm.get_hub(hub)["properties"]["state"] == "Updating"  # the second poll
+    assert put("KEPT").json()["name"] == "KEPT"  # the update has ended
+    assert arm.get_hub(hub)["properties"]["state"] == "Active"
+    assert arm.call("DELETE", f"{CGS}/KEPT").status_code == 200
+    assert put("KEPT").json()["properties"]["created"]  # created again
+    control.set_provisioning("immediate")
+    assert arm.call("DELETE", hub_path(hub)).status_code in (200, 202)
+    gone = put("KEPT")
+    assert gone.status_code == 404, gone.text
