@@ -358,7 +358,8 @@ class EmulatorApp:
             if body_error is not None:
                 raise body_error
             return control_api.handle(self.control, incoming.method, path, body)
-        await self._front_door_faults(incoming.method, path)
+        if self.faults.active():
+            await self._front_door_faults(incoming.method, path)
         found = routes.match(incoming.method, path)
         if found is None:
             if routes.path_exists(path):

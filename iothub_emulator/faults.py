@@ -114,6 +114,11 @@ class Faults:
         self._armed: dict[str, int] = {}
         self._lock = threading.Lock()
 
+    def active(self) -> bool:
+        """Whether any rule is set (read without the lock: a rule added meanwhile applies from the next
+        request on)."""
+        return bool(self._rules)
+
     def add(self, spec: dict[str, Any]) -> FaultRule:
         rule = parse_rule(spec)
         with self._lock:
@@ -142,6 +147,8 @@ class Faults:
         such rule answers requests of its own and ``fired`` counts answers actually given.
         """
         fired: list[FaultRule] = []
+        if not self._rules:  # none at all (the usual case): no lock to take
+            return fired
         with self._lock:
             for rule in self._rules:
                 if rule.kind not in kinds or rule.exhausted or not rule.matches(method, path):
@@ -170,6 +177,8 @@ class Faults:
                     return
 
     def consume_get_404(self, path: str) -> bool:
+        if not self._armed:  # nothing armed (the usual case): no lock to take
+            return False
         with self._lock:
             left = self._armed.get(path.lower(), 0)
             if left <= 0:
