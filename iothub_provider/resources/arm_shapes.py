@@ -10,6 +10,9 @@ each derived from its ARM name unless the two do not map mechanically (``cosmosD
   state and programs written before snake_case existed, whose keys are ARM keys: both spellings are read);
 - and ``from_arm`` tells whoever asks (``renamed``) which ARM-spelled keys it met, so a program can be warned.
 
+A ``Property`` is one property of a resource (its schema module, ``hub_schema`` or ``device_schema``, lists
+them): its kind, its place in Azure's document and its type, scalar or a ``Shape``.
+
 Keys a shape does not know are passed through as they are (check reports them with the allowed names), and so
 are the keys of maps (``storage_endpoints["$default"]``, tag names, identity ids), which are data, not names.
 """
@@ -22,8 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Scalar = Literal["str", "int", "bool"]
+Scalar = Literal["str", "int", "bool", "json"]
+"""``json``: any JSON value the program chooses (twin tags and desired properties); never converted."""
 Container = Literal["one", "list", "map"]
+Kind = Literal["identity", "managed", "tags", "twin", "control", "computed", "secret"]
+"""What a resource property is; each resource's schema module says what its kinds mean for it."""
 
 
 def snake_name(arm_name: str) -> str:
@@ -147,3 +153,35 @@ def _as_dict(value: Any) -> Any:
 def _is_deferred(value: Any) -> bool:
     """A program's ``pulumi.Output`` (recognised by shape: this module imports nothing of Pulumi)."""
     return hasattr(value, "apply") and hasattr(value, "is_secret")
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of a resource: input, output or both (the resource's schema module lists them)."""
+
+    name: str
+    kind: Kind
+    type: Scalar | Shape
+    container: Container = "one"
+    arm: tuple[str, ...] = ()
+    required: bool = False
+    replace_on_change: bool = False
+    secret: bool = False
+    doc: str = ""
+    config_key: str = ""
+
+    @property
+    def shape(self) -> Shape | None:
+        return self.type if isinstance(self.type, Shape) else None
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind in ("identity", "managed", "tags", "twin", "control")
+
+
+def config_key(prop: Property) -> str:
+    """The stack configuration's camelCase key for an input (``partition_count`` -> ``partitionCount``)."""
+    if prop.config_key:
+        return prop.config_key
+    head, *rest = prop.name.split("_")
+    return head + "".join(word.capitalize() for word in rest)

@@ -211,6 +211,7 @@ def _scalar(f: v.Failures, prop: str, path: str, spec: Field, value: Any) -> Non
         "str": isinstance(value, str),
         "int": isinstance(value, int) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
+        "json": True,
     }[str(spec.kind)]
     if not fits:
         f.add(prop, f"{path} must be {SCALAR_WORDS[str(spec.kind)]}, got {value!r}")

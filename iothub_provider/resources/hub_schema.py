@@ -21,12 +21,9 @@ Nested types follow the 2023-06-30 spec (``../specs``) and carry pulumi-azure-na
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from iothub_provider.resources.arm_shapes import Field, Property, Shape, config_key
 
-from iothub_provider.resources.arm_shapes import Container, Field, Scalar, Shape
-
-Kind = Literal["identity", "managed", "tags", "control", "computed", "secret"]
+__all__ = ["PROPERTIES", "Property", "config_key"]
 
 MANAGED_IDENTITY = Shape(
     "ManagedIdentity",
@@ -214,30 +211,6 @@ ACCESS_POLICY = Shape(
 )
 
 
-@dataclass(frozen=True)
-class Property:
-    """One property of ``IotHub``: input, output or both."""
-
-    name: str
-    kind: Kind
-    type: Scalar | Shape
-    container: Container = "one"
-    arm: tuple[str, ...] = ()
-    required: bool = False
-    replace_on_change: bool = False
-    secret: bool = False
-    doc: str = ""
-    config_key: str = ""
-
-    @property
-    def shape(self) -> Shape | None:
-        return self.type if isinstance(self.type, Shape) else None
-
-    @property
-    def is_input(self) -> bool:
-        return self.kind in ("identity", "managed", "tags", "control")
-
-
 PROPS = "properties"
 EVENTS = (PROPS, "eventHubEndpoints", "events")
 PROPERTIES: tuple[Property, ...] = (
@@ -320,11 +293,3 @@ SECRET_INPUTS = tuple(p.name for p in INPUTS if p.secret)
 SECRET_OUTPUTS = tuple(p.name for p in PROPERTIES if p.kind == "secret")
 COMPUTED_OUTPUTS = ("id", *(p.name for p in PROPERTIES if p.kind == "computed"))
 OUTPUT_KEYS = tuple(p.name for p in PROPERTIES)
-
-
-def config_key(prop: Property) -> str:
-    """The stack configuration's camelCase key for a hub input (``partition_count`` -> ``partitionCount``)."""
-    if prop.config_key:
-        return prop.config_key
-    head, *rest = prop.name.split("_")
-    return head + "".join(word.capitalize() for word in rest)

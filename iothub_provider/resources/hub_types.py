@@ -5,8 +5,6 @@ Per nested setting, as in pulumi-azure-native: ``<Name>Args`` (a class), ``<Name
 same as a dictionary) and ``<Name>Response`` (the output). Keys are snake_case; the hub model
 converts them to and from ARM's camelCase."""
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -835,7 +833,7 @@ class IotHubArgsDict(_IotHubArgsDictRequired, total=False):
 
 @dataclass(frozen=True, kw_only=True)
 class IotHubArgs:
-    """The inputs of an ``IotHub``, nested settings typed in snake_case as in azure-native."""
+    """The inputs of ``IotHub``, nested settings typed in snake_case (as azure-native)."""
     resource_group_name: Input[str]
     """the resource group that holds the hub"""
     location: Input[str]
@@ -887,12 +885,12 @@ class IotHubArgs:
     """take an existing hub this resource did not create under management"""
 
     def to_props(self) -> dict[str, Any]:
-        """The inputs this program sets, by name (what ``IotHub`` registers, before conversion)."""
+        """The inputs this program sets, by name (what ``IotHub`` registers, unconverted)."""
         return {k: v for k, v in vars(self).items() if v is not None}
 
 
 class IotHubOutputs:
-    """The outputs of an ``IotHub`` (inputs included)."""
+    """The outputs of ``IotHub`` (inputs included)."""
     resource_group_name: Output[str]
     location: Output[str]
     sku: Output[IotHubSkuInfoResponse]

@@ -414,7 +414,8 @@ def test_nested_settings_round_trip_without_drift(hubs: IotHubProvider, outside:
     assert live["ipFilterRules"][0]["ipMask"] == "10.0.0.0/8"
     assert live["enableDataResidency"] is True and refreshed.outs["enable_data_residency"] is True
     assert live["disableDeviceSAS"] is True and live["restrictOutboundNetworkAccess"] is True
-    assert refreshed.outs["allowed_fqdn_list"] == live["allowedFqdnList"] == ["contoso.servicebus.windows.net"]
+    fqdns = ["contoso.servicebus.windows.net"]
+    assert refreshed.outs["allowed_fqdn_list"] == live["allowedFqdnList"] == fqdns
 
 
 def test_state_written_with_arm_spelled_settings_shows_no_change_in_snake_case(
