@@ -85,6 +85,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON value")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # json.dumps(..., separators=...) builds one per call
+
+
 def _depth(value: Any) -> int:
     """Nesting depth of a parsed JSON value, computed without recursion."""
     deepest, stack = 0, [(value, 1)]
@@ -102,7 +106,8 @@ def _parse_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        # json.loads(raw, parse_constant=...) without building a decoder per request
+        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except RecursionError as exc:
         raise _invalid_content(f"nesting deeper than {MAX_BODY_DEPTH} levels") from exc
     except ValueError as exc:  # includes UnicodeDecodeError (not UTF-8)
@@ -327,7 +332,7 @@ class EmulatorApp:
             if reply.body is NO_BODY
             else reply.body
             if isinstance(reply.body, bytes)  # already encoded (a cached rendering)
-            else json.dumps(reply.body, separators=(",", ":")).encode()
+            else _ENCODER.encode(reply.body).encode()
         )
         if reply.body is not NO_BODY:
             raw_headers.append(_JSON_CONTENT_TYPE)
