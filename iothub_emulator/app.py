@@ -134,14 +134,16 @@ class _Incoming:
     """What the front door reads of a request, taken from the ASGI scope once (a look-up per header or
     parameter on the raw scope re-scans or re-parses it, which was a tenth of a request's cost)."""
 
-    __slots__ = ("scope", "method", "header_items", "headers", "query_items", "query")
+    __slots__ = ("scope", "method", "raw_headers", "headers", "query_items", "query")
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.method: str = scope["method"]
-        self.header_items = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        self.raw_headers: list[tuple[bytes, bytes]] = scope["headers"]  # names lower-case (ASGI)
         # Of a repeated header the first counts.
-        self.headers: dict[str, str] = dict(reversed(self.header_items))
+        self.headers: dict[str, str] = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(self.raw_headers)
+        }
         self.query_items = _parse_query(scope.get("query_string", b""))
         self.query: dict[str, str] = dict(self.query_items)
 
@@ -309,7 +311,7 @@ class EmulatorApp:
             self._record(incoming, path, body, reply.status, request_id)
 
     def _record(self, incoming: _Incoming, path: str, body: Any, status: int, request_id: str) -> None:
-        query, headers = incoming.query_items, incoming.header_items
+        query, headers = incoming.query_items, incoming.raw_headers
         self.log.record(incoming.method, path, query, headers, body, status, request_id)
 
     async def _send(self, send: Send, incoming: _Incoming, reply: Reply, request_id: str) -> None:

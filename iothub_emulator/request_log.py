@@ -10,13 +10,13 @@ MAX_ENTRIES = 10_000
 _REDACTED = {"authorization"}
 
 
-_Raw = tuple[str, str, tuple[tuple[str, str], ...], list[tuple[str, str]], Any, int, str]
+_Raw = tuple[str, str, tuple[tuple[str, str], ...], list[tuple[bytes, bytes]], Any, int, str]
 
 
 class RequestLog:
-    """The last ``MAX_ENTRIES`` requests, oldest first. A request is kept as it came (its header items as
-    sent) and turned into its entry only when the log is read: most requests are never read back, and
-    building each entry as it came was a tenth of a request's own cost."""
+    """The last ``MAX_ENTRIES`` requests, oldest first. A request is kept as it came (its headers as the
+    server read them) and turned into its entry only when the log is read: most requests are never read
+    back, and building each entry as it came was a tenth of a request's own cost."""
 
     def __init__(self) -> None:
         self._entries: deque[_Raw] = deque(maxlen=MAX_ENTRIES)
@@ -27,14 +27,14 @@ class RequestLog:
         method: str,
         path: str,
         query: tuple[tuple[str, str], ...],
-        header_items: list[tuple[str, str]],
+        raw_headers: list[tuple[bytes, bytes]],
         body: Any,
         status: int,
         request_id: str,
     ) -> None:
-        """``query``: the parameters (of a repeated one the last); ``header_items``: as sent, any case."""
+        """``query``: the parameters (of a repeated one the last); ``raw_headers``: the ASGI scope's."""
         with self._lock:
-            self._entries.append((method, path, query, header_items, body, status, request_id))
+            self._entries.append((method, path, query, raw_headers, body, status, request_id))
 
     def entries(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -50,12 +50,13 @@ def _entry(
     method: str,
     path: str,
     query: tuple[tuple[str, str], ...],
-    header_items: list[tuple[str, str]],
+    raw_headers: list[tuple[bytes, bytes]],
     body: Any,
     status: int,
     request_id: str,
 ) -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in header_items}  # of a repeated header the last, as before
+    # of a repeated header the last, as before
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
     safe = {
         k: (
             "Bearer <redacted>"
