@@ -34,8 +34,8 @@ class StaticToken:
 class IdentityToken:
     """DefaultAzureCredential (environment, workload or managed identity, Azure CLI, ...), built lazily."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._scope = settings.cloud.scope
+    def __init__(self, settings: Settings, scope: str | None = None) -> None:
+        self._scope = scope or settings.cloud.scope
         self._authority = settings.cloud.authority_host
         self._lock = threading.Lock()
         self._provider: TokenProvider | None = None
@@ -56,7 +56,7 @@ class IdentityToken:
             return provider()
         except Exception as exc:  # azure-identity raises several unrelated types; all mean "no token"
             raise CredentialError(
-                f"could not get an ARM token for {self._scope} from DefaultAzureCredential "
+                f"could not get a token for {self._scope} from DefaultAzureCredential "
                 f"({type(exc).__name__}). Log in with `az login`, set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
                 "AZURE_CLIENT_SECRET, run on a managed identity, or set iothub:accessToken"
             ) from exc
@@ -65,8 +65,9 @@ class IdentityToken:
         return f"IdentityToken(scope={self._scope!r})"
 
 
-def token_provider_for(settings: Settings) -> TokenProvider:
-    """A static token when one is configured, otherwise DefaultAzureCredential for the settings' cloud."""
+def token_provider_for(settings: Settings, scope: str | None = None) -> TokenProvider:
+    """A static token when one is configured, otherwise DefaultAzureCredential for the settings' cloud (ARM,
+    or ``scope``: the IoT Hub service API's audience)."""
     if settings.access_token:
         return StaticToken(settings.access_token)
     if is_loopback(urlsplit(settings.endpoint).hostname or ""):
@@ -74,4 +75,4 @@ def token_provider_for(settings: Settings) -> TokenProvider:
             f"no access token for the local endpoint {settings.endpoint}: set iothub:accessToken (or "
             "IOTHUB_ACCESS_TOKEN) to the emulator's token; Azure credentials never go to a local endpoint"
         )
-    return IdentityToken(settings)
+    return IdentityToken(settings, scope)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from iothub_provider.client.api import IotHubApi
 from iothub_provider.client.auth import token_provider_for
 from iothub_provider.client.retry import RetryPolicy
+from iothub_provider.client.service import ServiceApi, ServiceTransport
 from iothub_provider.client.settings import Settings, settings_from
 from iothub_provider.client.transport import Transport
 
@@ -34,6 +35,7 @@ class _Runtime:
         self._settings: Settings | None = None
         self._seams = Seams()
         self._api: IotHubApi | None = None
+        self._service: ServiceApi | None = None
 
     def configure(self, settings: Settings, seams: Seams | None = None) -> None:
         with self._lock:
@@ -42,6 +44,7 @@ class _Runtime:
                 return
             # Calls already running keep the client they hold; new calls build one from the new settings.
             self._api = None
+            self._service = None
             self._settings = settings
             self._seams = new_seams
 
@@ -63,6 +66,15 @@ class _Runtime:
                 self._api = IotHubApi(Transport(settings, token_provider_for(settings), retry=retry))
             return self._api
 
+    def service(self) -> ServiceApi:
+        api = self.api()
+        with self._lock:
+            if self._service is None:
+                retry = RetryPolicy(sleep=self._seams.sleep, clock=self._seams.clock)
+                transport = ServiceTransport(api.transport.settings, api.transport.token, retry=retry)
+                self._service = ServiceApi(transport, api)
+            return self._service
+
     def reset(self) -> None:
         with self._lock:
             self._close_locked()
@@ -73,6 +85,9 @@ class _Runtime:
         if self._api is not None:
             self._api.transport.close()
             self._api = None
+        if self._service is not None:
+            self._service.transport.close()
+            self._service = None
 
 
 _RUNTIME = _Runtime()
@@ -89,6 +104,11 @@ def current_settings() -> Settings:
 
 def current_api() -> IotHubApi:
     return _RUNTIME.api()
+
+
+def current_service() -> ServiceApi:
+    """The hubs' service API (devices, twins) for this process, on the same settings and seams."""
+    return _RUNTIME.service()
 
 
 def current_seams() -> Seams:

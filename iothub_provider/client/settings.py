@@ -12,6 +12,11 @@ default.
 | access_token | ``iothub:accessToken`` (secret) | IOTHUB_ACCESS_TOKEN | DefaultAzureCredential |
 | operation_timeout | ``iothub:operationTimeout`` | IOTHUB_OPERATION_TIMEOUT | 30 minutes |
 | provider_calls | ``iothub:providerCalls`` | IOTHUB_PROVIDER_CALLS | 32 calls at once per provider process |
+| service_endpoint | ``iothub:serviceEndpoint`` | IOTHUB_SERVICE_ENDPOINT | each hub's own host (Azure) |
+
+``service_endpoint`` is for a local emulator only: the hubs' service APIs (devices, twins) are then reached
+at that base URL with the hub's host name in the ``Host`` header, since ``<hub>.azure-devices.net`` cannot
+resolve to loopback. In Azure it stays unset and every hub is reached at its own host over HTTPS.
 
 The cloud (public, China, US Government) follows from the endpoint's host; it picks the token scope and
 authority.
@@ -92,9 +97,13 @@ class Settings:
     access_token: str | None = field(default=None, repr=False)
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
     provider_calls: int = DEFAULT_PROVIDER_CALLS
+    service_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "endpoint", validate_endpoint(self.endpoint))
+        if self.service_endpoint is not None:
+            endpoint = validate_endpoint(self.service_endpoint, key="iothub:serviceEndpoint")
+            object.__setattr__(self, "service_endpoint", endpoint)
         if not _API_VERSION_RE.match(self.api_version):
             raise ConfigurationError(
                 f"iothub:apiVersion {self.api_version!r} is not an api-version "
@@ -129,22 +138,25 @@ class Settings:
         return sub
 
 
-def validate_endpoint(endpoint: str) -> str:
+def validate_endpoint(endpoint: str, *, key: str = "iothub:armEndpoint") -> str:
     """Refuse anything but https, except plain http to loopback (the emulator); strip a trailing slash."""
+    what = "ARM endpoint" if key == "iothub:armEndpoint" else key
     try:
         parts = urlsplit(endpoint.strip())
         parts.port  # noqa: B018 -- urllib checks the port only when it is read
     except ValueError as exc:  # "http://[::1", a port out of range or not a number
-        raise ConfigurationError(f"ARM endpoint {endpoint!r} is not a valid URL ({exc})") from exc
+        raise ConfigurationError(f"{what} {endpoint!r} is not a valid URL ({exc})") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigurationError(f"ARM endpoint {endpoint!r} is not an http(s) URL")
+        raise ConfigurationError(f"{what} {endpoint!r} is not an http(s) URL")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigurationError(
-            f"ARM endpoint {endpoint!r} uses plain http to a non-loopback host; tokens would travel in "
+            f"{what} {endpoint!r} uses plain http to a non-loopback host; tokens would travel in "
             "clear text. Use https, or http only for an emulator on 127.0.0.1/localhost"
         )
     if parts.query or parts.fragment:
-        raise ConfigurationError(f"ARM endpoint {endpoint!r} must not carry a query or fragment")
+        raise ConfigurationError(f"{what} {endpoint!r} must not carry a query or fragment")
+    if key != "iothub:armEndpoint" and parts.path.strip("/"):
+        raise ConfigurationError(f"{what} {endpoint!r} must be a scheme, host and port only (no path)")
     return endpoint.strip().rstrip("/")
 
 
@@ -195,6 +207,7 @@ def settings_from(config: ConfigGetter | None = None, environ: Mapping[str, str]
             parse_duration(timeout, key="iothub:operationTimeout") if timeout else DEFAULT_OPERATION_TIMEOUT
         ),
         provider_calls=parse_count(calls, key="iothub:providerCalls") if calls else DEFAULT_PROVIDER_CALLS,
+        service_endpoint=pick("serviceEndpoint", "IOTHUB_SERVICE_ENDPOINT"),
     )
 
 

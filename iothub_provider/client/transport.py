@@ -17,7 +17,7 @@ import re
 import ssl
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -118,6 +118,11 @@ class Transport:
         raise TypeError("Transport holds a token and a live session; it is never pickled")
 
     @property
+    def token(self) -> TokenProvider:
+        """Where the ARM bearer token comes from (shared with the service API's transport)."""
+        return self._token
+
+    @property
     def session(self) -> requests.Session:
         import requests
 
@@ -152,13 +157,15 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         idempotent: bool = True,
         within: float | None = None,
+        authorize: Callable[[], str] | None = None,
     ) -> ArmResponse:
         """Send one request under the retry policy, ending its retries ``within`` seconds (the time left to
         its operation's deadline; a request of its own gets ``iothub:operationTimeout``); raise the mapped
-        ``ArmError`` for any status >= 400."""
+        ``ArmError`` for any status >= 400. ``authorize`` gives the ``Authorization`` header of each attempt
+        (a hub's SAS token, which expires); by default it is the ARM bearer token."""
         self._check_origin(url)
         return self.retry.call(
-            lambda: self._attempt(method, url, client_request_id, body, headers),
+            lambda: self._attempt(method, url, client_request_id, body, headers, authorize),
             idempotent=idempotent,
             what=f"{method} {redact_url(url)}",
             within=self.settings.operation_timeout if within is None else within,
@@ -171,10 +178,11 @@ class Transport:
         client_request_id: str,
         body: Any,
         headers: Mapping[str, str] | None,
+        authorize: Callable[[], str] | None = None,
     ) -> ArmResponse:
         params = {} if "api-version=" in url else {"api-version": self.settings.api_version}
         all_headers = {
-            "Authorization": f"Bearer {self._token()}",
+            "Authorization": authorize() if authorize is not None else f"Bearer {self._token()}",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "x-ms-client-request-id": client_request_id,

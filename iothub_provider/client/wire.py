@@ -1,11 +1,15 @@
-"""What ARM sends back, read once: the response value object, both error shapes, Retry-After.
+"""What Azure sends back, read once: the response value object, every error shape, Retry-After.
 
-Error bodies come in two shapes and both are accepted, with ``code`` a number or a string:
+Error bodies come in these shapes and all are accepted, with ``code`` a number or a string:
 
 - ARM envelope (front door, not found, auth, throttling):
   ``{"error": {"code": "ResourceNotFound", "message": ...}}``
 - IoT Hub RP ``ErrorDetails`` (not enveloped; production sends ``code`` as a number):
   ``{"code": 409002, "httpStatusCode": "Conflict", "message": "... errorcode: IH409002."}``
+- the hub's service API (devices, twins; recorded): ``{"Message": "ErrorCode:DeviceNotFound;dev-1",
+  "ExceptionMessage": "Tracking ID:...-G:10-TimeStamp:..."}`` with the name in the ``iothub-errorcode`` header
+  too; its ``Message`` has also been seen holding ``{"errorCode": "404103", "message": ...}``, as an object or
+  as that object's JSON text.
 
 A body that is not JSON (a gateway's HTML 502 page, a proxy's plain text) is shown in the message as a short
 excerpt: the page's title or its text, at most ``BODY_EXCERPT_MAX`` characters, credentials masked.
@@ -16,8 +20,10 @@ The class of the raised error is picked from the HTTP status first (table ``_STA
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import html
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -108,17 +114,35 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
     return None
 
 
+_SERVICE_MESSAGE_RE = re.compile(r"^ErrorCode:(?P<code>\w+);(?P<detail>.*)$", re.DOTALL)
+
+
 def parse_error_body(body: Any, *, fallback: str) -> tuple[ErrorCode, str]:
-    """``(code, message)`` from either error shape; ``fallback`` (the reason phrase) otherwise."""
+    """``(code, message)`` from any error shape; ``fallback`` (the reason phrase) otherwise."""
     if isinstance(body, dict):
         inner = body.get("error")
         if isinstance(inner, dict):
             return _code(inner.get("code")), str(inner.get("message") or fallback)
+        if "Message" in body and "code" not in body and "Code" not in body:
+            return _service_error(body["Message"], fallback)
         code = body.get("code", body.get("Code"))
         message = body.get("message", body.get("Message"))
         if code is not None or message is not None:
             return _code(code), str(message or fallback)
     return None, fallback
+
+
+def _service_error(message: Any, fallback: str) -> tuple[ErrorCode, str]:
+    """The service API's ``Message``: ``ErrorCode:<Name>;<detail>``, or an object (or its JSON text)."""
+    if isinstance(message, str) and message.lstrip().startswith("{"):
+        with contextlib.suppress(ValueError):
+            message = json.loads(message)
+    if isinstance(message, dict):
+        return _code(message.get("errorCode")), str(message.get("message") or fallback)
+    match = _SERVICE_MESSAGE_RE.match(str(message or ""))
+    if match is None:
+        return None, str(message or fallback)
+    return match["code"], match["detail"].strip() or match["code"]
 
 
 def _code(value: Any) -> ErrorCode:
@@ -149,6 +173,8 @@ def body_excerpt(text: str) -> str:
 def _code_and_message(response: ArmResponse, reason: str) -> tuple[ErrorCode, str]:
     """From the JSON error body; a body that is not JSON is shown as an excerpt after the reason phrase."""
     code, message = parse_error_body(response.body, fallback=reason or f"HTTP {response.status}")
+    if code is None:
+        code = response.header("iothub-errorcode")
     excerpt = body_excerpt(response.text) if response.body is None else ""
     if not excerpt:
         return code, message
