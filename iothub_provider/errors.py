@@ -14,8 +14,9 @@
     │   └── ServerError                 5xx: a transient or internal failure on Azure's side
     ├── OperationFailedError            an operation ended Failed or Canceled; carries the async error
     ├── OperationTimeoutError           an operation outlived its deadline; names the operation URL
-    └── OwnershipError                  create found a hub or consumer group this stack does not own
-        └── HubOwnershipError           the hub's case (a same-named hub, or one that cannot take the program)
+    ├── OwnershipError                  create found a hub, consumer group or device this stack does not own
+    │   └── HubOwnershipError           the hub's case (a same-named hub, or one that cannot take the program)
+    └── ChangedElsewhereError           before writing: the live etag is not the one in state (refresh first)
 
 Messages never contain tokens, keys or connection strings: they are built from error bodies, status codes and
 resource identifiers only. Foreign exceptions (requests, azure-identity, json) are mapped to these classes at
@@ -29,6 +30,7 @@ from typing import Any
 __all__ = [
     "ArmError",
     "AuthenticationError",
+    "ChangedElsewhereError",
     "ConfigurationError",
     "ConflictError",
     "CredentialError",
@@ -206,3 +208,18 @@ class OwnershipError(IotHubProviderError):
 class HubOwnershipError(OwnershipError):
     """Create found an existing hub with the requested name that this stack did not create (no owner tag), or
     one of ours whose immutable settings differ from the program's."""
+
+
+class ChangedElsewhereError(IotHubProviderError):
+    """Found before any write: a resource (a device twin) changed outside Pulumi since Pulumi last read it, so
+    its etag is not the one in state. A decision of the provider, not an answer of Azure (nothing was sent),
+    so there is no HTTP status; the message names the resource and says to run ``pulumi refresh``."""
+
+    def __init__(self, what: str, live_etag: str, state_etag: str) -> None:
+        self.live_etag = live_etag
+        self.state_etag = state_etag
+        super().__init__(
+            f"{what} changed outside Pulumi since Pulumi last read it (etag {live_etag!r}, state "
+            f"{state_etag!r}); nothing was written. Run `pulumi refresh` to see and accept the changes, then "
+            "run `pulumi up` again."
+        )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from iothub_provider.resources.consumer_group import ConsumerGroup, ConsumerGroupArgs, ConsumerGroupProvider
+from iothub_provider.resources.device import Device, DeviceArgs
+from iothub_provider.resources.device_provider import DeviceProvider
 from iothub_provider.resources.hub import IotHub, IotHubArgs
 from iothub_provider.resources.hub_provider import IotHubProvider
 
@@ -10,6 +12,9 @@ __all__ = [
     "ConsumerGroup",
     "ConsumerGroupArgs",
     "ConsumerGroupProvider",
+    "Device",
+    "DeviceArgs",
+    "DeviceProvider",
     "IotHub",
     "IotHubArgs",
     "IotHubProvider",

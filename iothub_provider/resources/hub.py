@@ -34,7 +34,7 @@ from pulumi.dynamic import Resource
 
 from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources import sharding
-from iothub_provider.resources.arm_shapes import from_arm
+from iothub_provider.resources.arm_shapes import Property, from_arm
 from iothub_provider.resources.hub_provider import IotHubProvider
 from iothub_provider.resources.hub_types import IotHubArgs, IotHubOutputs
 
@@ -64,11 +64,13 @@ def _later(value: Any, convert: Callable[[Any], Any]) -> Any:
     return Output.from_input(value).apply(convert)
 
 
-def snake_case_props(props: dict[str, Any], warn: Callable[[str], None]) -> dict[str, Any]:
+def snake_case_props(
+    props: dict[str, Any], warn: Callable[[str], None], nested: tuple[Property, ...] = schema.NESTED
+) -> dict[str, Any]:
     """Nested settings as plain snake_case dicts (args objects unpacked; values not known yet converted
     once they are), and a warning for each key still spelled the ARM way (``maxDeliveryCount``)."""
     out = dict(props)
-    for prop in schema.NESTED:
+    for prop in nested:
         if prop.name not in out or prop.shape is None:
             continue
         told: set[tuple[str, str]] = set()

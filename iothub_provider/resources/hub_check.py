@@ -13,7 +13,7 @@ from typing import Any
 
 from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources import validation as v
-from iothub_provider.resources.arm_shapes import Field, Shape, from_arm
+from iothub_provider.resources.arm_shapes import from_arm
 from iothub_provider.resources.routing_check import check_routing
 from iothub_provider.resources.values import is_unknown, whole_numbers
 
@@ -171,50 +171,7 @@ def _nested(f: v.Failures, inputs: dict[str, Any]) -> None:
             continue
         value = whole_numbers(from_arm(shape, value, prop.container))
         inputs[prop.name] = value
-        _structure(f, prop.name, prop.name, shape, value, prop.container)
-
-
-def _structure(f: v.Failures, prop: str, path: str, shape: Shape, value: Any, container: str) -> None:
-    if container == "list":
-        for i, item in enumerate(v.expect_list(f, prop, path, value) or []):
-            _structure(f, prop, f"{path}[{i}]", shape, item, "one")
-        return
-    if container == "map":
-        for key, item in (v.expect_dict(f, prop, path, value) or {}).items():
-            _structure(f, prop, f"{path}.{key}", shape, item, "one")
-        return
-    item = v.expect_dict(f, prop, path, value)
-    if item is None:
-        return
-    v.check_keys(f, prop, path, item, shape.allowed_keys())
-    v.check_required_keys(f, prop, path, item, [x.name for x in shape.input_fields() if x.required])
-    for spec in shape.input_fields():
-        child = item.get(spec.name)
-        if child is None or is_unknown(child):
-            continue
-        if spec.shape is not None:
-            _structure(f, prop, f"{path}.{spec.name}", spec.shape, child, spec.container)
-        elif spec.container == "list":
-            for i, scalar in enumerate(v.expect_list(f, prop, f"{path}.{spec.name}", child) or []):
-                _scalar(f, prop, f"{path}.{spec.name}[{i}]", spec, scalar)
-        else:
-            _scalar(f, prop, f"{path}.{spec.name}", spec, child)
-
-
-SCALAR_WORDS = {"str": "a string", "int": "a whole number", "bool": "true or false"}
-
-
-def _scalar(f: v.Failures, prop: str, path: str, spec: Field, value: Any) -> None:
-    if is_unknown(value):
-        return
-    fits = {
-        "str": isinstance(value, str),
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "bool": isinstance(value, bool),
-        "json": True,
-    }[str(spec.kind)]
-    if not fits:
-        f.add(prop, f"{path} must be {SCALAR_WORDS[str(spec.kind)]}, got {value!r}")
+        v.check_structure(f, prop.name, prop.name, shape, value, prop.container)
 
 
 def _outbound(f: v.Failures, inputs: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from iothub_provider.resources.arm_shapes import Field, Shape
 from iothub_provider.resources.values import as_whole_number, is_unknown
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -144,3 +145,48 @@ def expect_list(f: Failures, prop: str, path: str, value: Any) -> list[Any] | No
         f.add(prop, f"{path} must be a list, got {type(value).__name__}")
         return None
     return value
+
+
+def check_structure(f: Failures, prop: str, path: str, shape: Shape, value: Any, container: str) -> None:
+    """A nested input against its shape: objects, lists and maps where the shape has them, known keys
+    (snake_case), required keys, scalar types."""
+    if container == "list":
+        for i, item in enumerate(expect_list(f, prop, path, value) or []):
+            check_structure(f, prop, f"{path}[{i}]", shape, item, "one")
+        return
+    if container == "map":
+        for key, item in (expect_dict(f, prop, path, value) or {}).items():
+            check_structure(f, prop, f"{path}.{key}", shape, item, "one")
+        return
+    item = expect_dict(f, prop, path, value)
+    if item is None:
+        return
+    check_keys(f, prop, path, item, shape.allowed_keys())
+    check_required_keys(f, prop, path, item, [x.name for x in shape.input_fields() if x.required])
+    for spec in shape.input_fields():
+        child = item.get(spec.name)
+        if child is None or is_unknown(child):
+            continue
+        if spec.shape is not None:
+            check_structure(f, prop, f"{path}.{spec.name}", spec.shape, child, spec.container)
+        elif spec.container == "list":
+            for i, scalar in enumerate(expect_list(f, prop, f"{path}.{spec.name}", child) or []):
+                _scalar(f, prop, f"{path}.{spec.name}[{i}]", spec, scalar)
+        else:
+            _scalar(f, prop, f"{path}.{spec.name}", spec, child)
+
+
+SCALAR_WORDS = {"str": "a string", "int": "a whole number", "bool": "true or false"}
+
+
+def _scalar(f: Failures, prop: str, path: str, spec: Field, value: Any) -> None:
+    if is_unknown(value):
+        return
+    fits = {
+        "str": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "json": True,
+    }[str(spec.kind)]
+    if not fits:
+        f.add(prop, f"{path} must be {SCALAR_WORDS[str(spec.kind)]}, got {value!r}")
