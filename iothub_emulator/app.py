@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from iothub_emulator import api_versions, auth, control_api, etags, ids, rendering, routes
+from iothub_emulator import api_versions, auth, control_api, etags, ids, rendering, routes, service_api
 from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
 from iothub_emulator.errors import (
@@ -261,6 +261,8 @@ class EmulatorApp:
             self.clock,
             startup_faults,
         )
+        # A hub's service API (data plane), for requests whose Host is a hub's host name.
+        self.service = service_api.ServiceApi(self.backend, self.faults, self.clock, token, DropConnection)
         self.backend.operations.settle_now()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -289,7 +291,14 @@ class EmulatorApp:
             parse_error = error
         body: Any = raw.decode("utf-8", "replace") if parse_error is not None else parsed
         try:
-            reply = await self._handle(incoming, path, read, is_control, parsed, parse_error)
+            if not is_control and service_api.is_service_host(incoming.headers.get("host")):
+                too_large = isinstance(read, _TooLarge)
+                reply = await self.service.handle(
+                    incoming.method, path, incoming.headers, incoming.query, too_large, parsed, parse_error,
+                    request_id,
+                )
+            else:
+                reply = await self._handle(incoming, path, read, is_control, parsed, parse_error)
         except DropConnection:
             if not is_control:
                 self._record(incoming, path, body, 0, request_id)

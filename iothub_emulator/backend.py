@@ -11,6 +11,9 @@ no SQL of their own (every statement is a named method of ``store.Tx``).
     hubs              hubs.py              hub create/update/read/patch/delete, lists, name availability
     hub_children      hub_children.py      keys, stats, skus, quota metrics, jobs
     consumer_groups   consumer_groups.py   consumer groups
+    devices           devices.py           device identities of a hub's registry (service API), statistics
+    twins             twins.py             device twins (service API)
+    device_jobs       device_jobs.py       import/export jobs, shared by ARM and the service API
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from __future__ import annotations
 from iothub_emulator.clock import Clock
 from iothub_emulator.consumer_groups import ConsumerGroups
 from iothub_emulator.core import Env
+from iothub_emulator.device_jobs import DeviceJobs
+from iothub_emulator.devices import Devices
 from iothub_emulator.hub_children import HubChildren
 from iothub_emulator.hubs import Hubs
 from iothub_emulator.operations import Operations
 from iothub_emulator.resource_groups import ResourceGroups
 from iothub_emulator.settings import EmulatorSettings
 from iothub_emulator.store import Store
+from iothub_emulator.twins import Twins
 
 __all__ = ["Backend"]
 
@@ -39,6 +45,9 @@ class Backend:
         self.hubs = Hubs(env, self.operations)
         self.hub_children = HubChildren(env, self.operations)
         self.consumer_groups = ConsumerGroups(env, self.operations)
+        self.devices = Devices(env, self.operations)
+        self.twins = Twins(env, self.operations)
+        self.device_jobs = DeviceJobs(env, self.operations)
 
     def reset(self) -> None:
         """Empty state (settings, faults and the clock are the control API's to reset)."""

@@ -18,6 +18,8 @@ Contract (stable; other code relies on these names):
     .clear_requests()
     .stored_hub(name) -> dict                           {"subscription", "resource_group", "name", "state",
                                                         "document"}: the hub as stored, secrets in clear
+    .exported_devices(job_id) -> list[dict]             the ExportImportDevice lines a completed export job
+                                                        wrote (``export_output`` for the whole blob)
 """
 
 from __future__ import annotations
@@ -129,3 +131,15 @@ class EmulatorControl:
         checking that a client never wrote a masked value over a real key."""
         result: dict[str, Any] = self._call("GET", f"/hubs/{name}")
         return result
+
+    def export_output(self, job_id: str) -> dict[str, Any]:
+        """What a completed export job wrote: ``{"hub", "job_id", "blob": "devices.txt", "content" (one
+        ExportImportDevice JSON per line), "devices" (the lines parsed)}``; ``EmulatorControlError`` while it
+        runs (advance the clock) or when no export job has that id."""
+        result: dict[str, Any] = self._call("GET", f"/exports/{job_id}")
+        return result
+
+    def exported_devices(self, job_id: str) -> list[dict[str, Any]]:
+        """The devices a completed export job wrote, one dict per line of its ``devices.txt``."""
+        devices: list[dict[str, Any]] = self.export_output(job_id)["devices"]
+        return devices

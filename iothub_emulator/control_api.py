@@ -21,6 +21,9 @@ POST   /_emulator/clock/advance              {"seconds": N >= 0}: move the emula
 PUT    /_emulator/clock                      {"frozen": true|false}: stop or restart its time
 GET    /_emulator/hubs/{name}                 the hub as stored: {"subscription", "resource_group", "name",
                                               "state", "document"} with secrets in clear (404 if absent)
+GET    /_emulator/exports/{job_id}           what a completed export job wrote (there is no blob storage):
+                                              {"hub", "job_id", "blob", "content", "devices"} (404 while it
+                                              runs or when no export has that id)
 """
 
 from __future__ import annotations
@@ -119,6 +122,22 @@ def _stored_hub(state: ControlState, name: str) -> Reply:
     )
 
 
+def _export_output(state: ControlState, job_id: str) -> Reply:
+    output = state.backend.device_jobs.output(job_id)
+    if output is None:
+        raise ControlNotFound(f"No completed export job '{job_id}'", code="ExportNotFound")
+    return Reply(
+        200,
+        {
+            "hub": output.hub,
+            "job_id": output.job_id,
+            "blob": output.blob,
+            "content": output.content,
+            "devices": output.devices(),
+        },
+    )
+
+
 def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
     sub = path[len(PREFIX) :].rstrip("/").lower()
     if sub == "/health" and method == "GET":
@@ -188,4 +207,6 @@ def handle(state: ControlState, method: str, path: str, body: Any) -> Reply:
         return _clock(state, method, sub, body)
     if sub.startswith("/hubs/") and method == "GET":
         return _stored_hub(state, path.rstrip("/").rsplit("/", 1)[1])
+    if sub.startswith("/exports/") and method == "GET":
+        return _export_output(state, path.rstrip("/").rsplit("/", 1)[1])
     raise ControlNotFound(f"No control endpoint {method} {path}")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iothub_emulator import errors, operations, rendering
+from iothub_emulator import device_rendering, errors, operations, rendering
 from iothub_emulator.backend import Backend
 from iothub_emulator.clock import Clock
 from iothub_emulator.faults import Faults
@@ -189,19 +189,23 @@ def quota_metrics(ctx: Ctx) -> Reply:
 
 
 def export_devices(ctx: Ctx) -> Reply:
-    return Reply(200, ctx.backend.hub_children.start_job(ctx.hub, "export", ctx.call.body))
+    job = ctx.backend.device_jobs.start_arm(ctx.hub, "export", ctx.call.body)
+    return Reply(200, device_rendering.arm_job(job, ctx.clock.now()))
 
 
 def import_devices(ctx: Ctx) -> Reply:
-    return Reply(200, ctx.backend.hub_children.start_job(ctx.hub, "import", ctx.call.body))
+    job = ctx.backend.device_jobs.start_arm(ctx.hub, "import", ctx.call.body)
+    return Reply(200, device_rendering.arm_job(job, ctx.clock.now()))
 
 
 def list_jobs(ctx: Ctx) -> Reply:
-    return ctx.page(ctx.backend.hub_children.jobs(ctx.hub))
+    now = ctx.clock.now()
+    return ctx.page([device_rendering.arm_job(job, now) for job in ctx.backend.device_jobs.arm_jobs(ctx.hub)])
 
 
 def get_job(ctx: Ctx) -> Reply:
-    return Reply(200, ctx.backend.hub_children.job(ctx.hub, ctx.params["job"]))
+    job = ctx.backend.device_jobs.arm_job(ctx.hub, ctx.params["job"])
+    return Reply(200, device_rendering.arm_job(job, ctx.clock.now()))
 
 
 # Consumer groups.

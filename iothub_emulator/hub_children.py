@@ -1,13 +1,12 @@
-"""A hub's read-only and job sub-resources: keys, statistics, SKUs, quota metrics, import/export jobs."""
+"""A hub's read-only sub-resources: keys, statistics, SKUs, quota metrics (jobs: ``device_jobs``)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from iothub_emulator import core, errors, ids, validation
+from iothub_emulator import core, devices, errors, ids, validation
 from iothub_emulator.core import Env
-from iothub_emulator.errors import BadRequest, NotFound
+from iothub_emulator.errors import NotFound
 from iothub_emulator.operations import Operations
 from iothub_emulator.wire import HubPath
 
@@ -46,9 +45,10 @@ class HubChildren:
         )
 
     def stats(self, ref: HubPath) -> dict[str, int]:
-        """Device counts: the emulator has no device registry, so always none."""
-        self._hub(ref)
-        return {"totalDeviceCount": 0, "enabledDeviceCount": 0, "disabledDeviceCount": 0}
+        """Device counts of the hub's registry (the devices its service API holds; exact, where Azure's
+        statistics lag behind)."""
+        with self.ops.settled_read() as tx:
+            return devices.counts(tx, core.existing_hub(tx, ref)["name_key"])
 
     def skus(self, ref: HubPath) -> list[dict[str, Any]]:
         """The SKUs the hub may move to: within its tier, and Basic may go up to Standard."""
@@ -70,7 +70,10 @@ class HubChildren:
         ]
 
     def quota_metrics(self, ref: HubPath) -> list[dict[str, Any]]:
-        sku = self._hub(ref)["doc"]["sku"]
+        with self.ops.settled_read() as tx:
+            hub = core.existing_hub(tx, ref)
+            device_count = devices.counts(tx, hub["name_key"])["totalDeviceCount"]
+        sku = hub["doc"]["sku"]
         return [
             {
                 "name": "TotalMessages",
@@ -79,49 +82,7 @@ class HubChildren:
             },
             {
                 "name": "TotalDeviceCount",
-                "currentValue": 0,
+                "currentValue": device_count,
                 "maxValue": 500 if sku["name"] == "F1" else 1_000_000,
             },
         ]
-
-    def start_job(self, ref: HubPath, job_type: str, body: Any) -> dict[str, Any]:
-        """An import or export job; with no devices to move it is completed when it starts."""
-        required = (
-            ("exportBlobContainerUri", "excludeKeys")
-            if job_type == "export"
-            else ("inputBlobContainerUri", "outputBlobContainerUri")
-        )
-        fields = body if isinstance(body, dict) else {}
-        missing = [name for name in required if fields.get(name) in (None, "")]
-        with self.ops.hub_write(ref) as tx:
-            hub = core.existing_hub(tx, ref)
-            if missing:
-                raise BadRequest(
-                    f"{', '.join(missing)} is required for {job_type}Devices", code=errors.INVALID_BODY
-                )
-            core.require_active(hub)
-            job_id = str(uuid.uuid4())
-            started = ids.rfc1123(self.clock.now())
-            done = {
-                "jobId": job_id,
-                "startTimeUtc": started,
-                "endTimeUtc": started,
-                "type": job_type,
-                "status": "completed",
-            }
-            tx.save_job(hub["name_key"], job_id, done)
-        return done
-
-    def jobs(self, ref: HubPath) -> list[dict[str, Any]]:
-        with self.ops.settled_write() as tx:
-            return tx.jobs(core.existing_hub(tx, ref)["name_key"])
-
-    def job(self, ref: HubPath, job_id: str) -> dict[str, Any]:
-        with self.ops.settled_write() as tx:
-            hub = core.existing_hub(tx, ref)
-            doc = tx.job(hub["name_key"], job_id)
-        if doc is None:
-            raise NotFound(
-                f"Job '{job_id}' was not found on IotHub '{hub['name']}'", code=errors.JOB_NOT_FOUND
-            )
-        return doc

@@ -23,10 +23,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from iothub_emulator.device_store import DEVICE_SCHEMA, DEVICE_TABLES, DeviceRows
+
 T = TypeVar("T")
 MEMO_SIZE = 4096  # answers kept at most (all dropped at once when full: they are cheap to read again)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: resource groups, hubs, consumer groups, operations, jobs; 2: + devices, twins, job_outputs (a version-1
+file is upgraded in place when opened: the new tables are created empty)."""
 DB_FILE_NAME = "iothub-emulator.sqlite3"
 
 _SCHEMA = """
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     PRIMARY KEY (hub_key, job_id));
 """
 
-_TABLES = ("resource_groups", "hubs", "consumer_groups", "operations", "jobs")
+_TABLES = ("resource_groups", "hubs", "consumer_groups", "operations", "jobs", *DEVICE_TABLES)
 _JSON_COLUMNS = frozenset({"tags", "doc", "keys", "previous", "failure"})
 
 
@@ -89,7 +93,7 @@ def _hub_in_group_sql(columns: str) -> str:
     )
 
 
-class Tx:
+class Tx(DeviceRows):
     """One open transaction. Every SQL statement the emulator runs is one of its named methods; rows are
     plain dicts with their JSON columns decoded. Names are matched through their ``*_key`` (lower-case)
     columns, as ARM matches names case-insensitively."""
@@ -137,6 +141,14 @@ class Tx:
         )
         found = self._one("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(found["value"]) if found is not None else None
+
+    def upgrade_schema(self, found: int) -> int:
+        """Record ``SCHEMA_VERSION`` in a file of an older version whose tables the schema script has just
+        completed (every version so far only adds tables); the version now stored."""
+        if 1 <= found < SCHEMA_VERSION:
+            self._execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", str(SCHEMA_VERSION))
+            return SCHEMA_VERSION
+        return found
 
     def clear(self) -> None:
         for table in _TABLES:
@@ -197,10 +209,11 @@ class Tx:
         self._update("hubs", {"name_key": name_key}, values)
 
     def drop_hub(self, name_key: str) -> None:
-        """The hub and everything under it (consumer groups, jobs)."""
+        """The hub and everything under it (consumer groups, jobs, devices, twins, export outputs)."""
         self._execute("DELETE FROM hubs WHERE name_key = ?", name_key)
         self._execute("DELETE FROM consumer_groups WHERE hub_key = ?", name_key)
         self._execute("DELETE FROM jobs WHERE hub_key = ?", name_key)
+        self.drop_hub_devices(name_key)
 
     # Consumer groups.
     def consumer_group(self, hub_key: str, name_key: str) -> dict[str, Any] | None:
@@ -288,9 +301,11 @@ class Store:
         if self.path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_SCHEMA + DEVICE_SCHEMA)
         with self.transaction() as tx:
             found = tx.schema_version()
+            if found is not None and found < SCHEMA_VERSION:
+                found = tx.upgrade_schema(found)
         if found != SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path}: unsupported emulator data schema {found}; expected {SCHEMA_VERSION}"

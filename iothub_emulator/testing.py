@@ -163,6 +163,57 @@ class ArmSession:
         self.session.close()
 
 
+SERVICE_API_VERSION = "2021-04-12"
+"""The api-version ``ServiceSession`` sends unless told otherwise (what the provider's client sends)."""
+
+
+def service_host(hub_name: str) -> str:
+    """The host name of a hub's service API (``<hub>.azure-devices.net``), what the ``Host`` header names."""
+    return f"{hub_name.lower()}.azure-devices.net"
+
+
+def sas_token(resource: str, key: str, policy: str, expiry: int) -> str:
+    """A service SAS token for ``resource`` (a host name, optionally with a path), signed with a policy's
+    key, valid until ``expiry`` (epoch seconds, compared with the emulator's clock)."""
+    from iothub_emulator import sas
+
+    return sas.sign(resource, key, policy, expiry)
+
+
+class ServiceSession:
+    """Raw calls to a hub's service API on the emulator over real HTTP: every request goes to ``url`` with
+    ``Host: <hub>.azure-devices.net`` and the ``authorization`` given (a SAS token, or ``Bearer <emulator
+    token>``) and an api-version, as a client configured with ``iothub:serviceEndpoint`` sends them."""
+
+    def __init__(self, url: str, hub_name: str, authorization: str | None) -> None:
+        self.url = url.rstrip("/")
+        self.host = service_host(hub_name)
+        self.session = requests.Session()
+        self.session.headers["Host"] = self.host
+        if authorization is not None:
+            self.session.headers["Authorization"] = authorization
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_version: str | None = SERVICE_API_VERSION,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        query = dict(params or {})
+        if api_version is not None:
+            query["api-version"] = api_version
+        return self.session.request(
+            method, self.url + path, params=query, json=json, headers=headers or {}, timeout=30
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+
 class EmulatorTime:
     """A sleep and a clock for the code under test that run on the emulator's clock: the emulator's time is
     frozen, and each ``sleep(seconds)`` advances it by ``seconds`` (and ``clock()`` with it) at once.

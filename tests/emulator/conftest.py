@@ -70,3 +70,38 @@ def run_pytest_in_process(
         sys.modules.update({name: before[name] for name in reimport if name in before})
     return int(code), capsys.readouterr().out
 
+
+
+# A hub's service API (data plane) on the emulator.
+SERVICE_HUB = "svc-hub"
+
+
+def policy_key(arm: ArmSession, hub: str, policy: str, which: str = "primaryKey") -> str:
+    """A shared access policy's key, read as a client reads it (ARM listkeys)."""
+    response = arm.call("POST", hub_path(hub) + f"/IotHubKeys/{policy}/listkeys")
+    assert response.status_code == 200, response.text
+    return str(response.json()[which])
+
+
+def service_session(
+    emulator: EmulatorServer, arm: ArmSession, policy: str = "iothubowner", hub: str = SERVICE_HUB
+) -> testing.ServiceSession:
+    """The hub's service API signed with ``policy``'s primary key (an hour from the emulator's now)."""
+    expiry = int(emulator.control.clock()["now"]) + 3600
+    token = testing.sas_token(testing.service_host(hub), policy_key(arm, hub, policy), policy, expiry)
+    return testing.ServiceSession(emulator.url, hub, token)
+
+
+@pytest.fixture
+def service_hub(arm: ArmSession, resource_group: str) -> str:
+    """An Active S1 hub whose service API the tests call."""
+    arm.create_hub(SERVICE_HUB)
+    return SERVICE_HUB
+
+
+@pytest.fixture
+def owner(emulator: EmulatorServer, arm: ArmSession, service_hub: str) -> Iterator[testing.ServiceSession]:
+    """The service API of ``service_hub`` with an ``iothubowner`` SAS token (every right)."""
+    session = service_session(emulator, arm)
+    yield session
+    session.close()

@@ -107,13 +107,15 @@ def test_read_only_operations(iothub_client: IotHubClient, resource_group: str) 
     assert quota["TotalMessages"] == 400_000
 
 
-def test_jobs(iothub_client: IotHubClient, resource_group: str) -> None:
+def test_jobs(iothub_client: IotHubClient, resource_group: str, control: EmulatorControl) -> None:
     ops = iothub_client.iot_hub_resource
     ops.begin_create_or_update(RG, "job-hub", _description()).result()
+    control.freeze_clock()
     export = ops.export_devices(
         RG, "job-hub", ExportDevicesRequest(export_blob_container_uri="https://x/c", exclude_keys=True)
     )
-    assert export.type == "export" and export.status == "completed"
+    assert export.type == "export" and export.status == "enqueued" and export.end_time_utc is None
+    control.advance_clock(2)  # an export completes 2 s after it starts, on the emulator's clock
     imported = ops.import_devices(
         RG,
         "job-hub",

@@ -165,6 +165,7 @@ def _prepare(arm: ArmSession, control: EmulatorControl, op_id: str, params: dict
             "POST", f"{base}/exportDevices", json={"exportBlobContainerUri": "https://x", "excludeKeys": True}
         )
         extra["jobId"] = job.json()["jobId"]
+        control.advance_clock(2)  # the examples show a completed job (an export takes 2 s of the clock)
     return extra
 
 
