@@ -68,7 +68,7 @@ def test_preview_up_change_destroy(stack: SimulatedStack, control: EmulatorContr
     assert up.exports["eventHubEndpoints"]["telemetry"] == (
         telemetry["properties"]["eventHubEndpoints"]["events"]["endpoint"])
     assert up.exports["consumerGroups"] == {"telemetry": ["analytics", "alerts"], "devices": []}
-    assert up.secret_exports() == {"connectionStrings"}
+    assert up.secret_exports() == {"connectionStrings", "deviceConnectionStrings"}
     connection = up.exports["connectionStrings"].value["telemetry"]
     assert any(key in connection for key in arm.keys(RESOURCE_GROUP, "iot-prog-telemetry"))
     assert user_tags(telemetry) == {"env": "test"}

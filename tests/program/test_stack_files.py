@@ -43,7 +43,7 @@ def test_local_stack_deploys_and_destroys(emulator: EmulatorServer, control: Emu
         assert arm.hub_names(group) == ["iot-local-devices", "iot-local-telemetry"]
         assert arm.consumer_groups(group, "iot-local-telemetry") == ["$Default", "alerts", "analytics"]
         assert user_tags(arm.hub(group, "iot-local-telemetry")) == {"env": "local"}
-        assert up.secret_exports() == {"connectionStrings"}
+        assert up.secret_exports() == {"connectionStrings", "deviceConnectionStrings"}
         assert [op for op, _ in stack.up(run_main).deployment.ops()] == ["same"] * 5
 
         stack.destroy()
