@@ -90,6 +90,12 @@ def test_create_with_generated_keys_returns_them_as_outputs(
 ) -> None:
     control.clear_requests()
     device_id, outs = create(devices, desired_properties={"interval": 30.0}, twin_tags={"site": "lab"})
+    puts = [r for r in control.requests() if r["method"] == "PUT" and "/devices/" in r["path"]]
+    assert [r["headers"].get("if-none-match") for r in puts] == ["*"]
+    authorization = [
+        r["headers"].get("authorization") for r in control.requests() if "/devices/" in r["path"]
+    ]
+    assert authorization and all(a == "<redacted>" for a in authorization)  # a SAS token, not the bearer
     assert device_id.endswith("/devices/sensor-1")
     live = outside.call("GET", "/devices/sensor-1").json()
     assert outs["etag"] == live["etag"] and outs["generation_id"] == live["generationId"]
@@ -100,12 +106,6 @@ def test_create_with_generated_keys_returns_them_as_outputs(
     twin = outside.call("GET", "/twins/sensor-1").json()
     assert twin["properties"]["desired"]["interval"] == 30 and twin["tags"] == {"site": "lab"}
     assert outs["twin_etag"] == twin["etag"]
-    puts = [r for r in control.requests() if r["method"] == "PUT" and "/devices/" in r["path"]]
-    assert [r["headers"].get("if-none-match") for r in puts] == ["*"]
-    authorization = [
-        r["headers"].get("authorization") for r in control.requests() if "/devices/" in r["path"]
-    ]
-    assert authorization and all(a == "<redacted>" for a in authorization)  # a SAS token, not the bearer
 
 
 def test_no_op_and_in_place_update_with_the_state_etag(
