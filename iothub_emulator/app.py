@@ -248,7 +248,7 @@ class EmulatorApp:
         self.log = RequestLog()
         self.store = store
         self.backend = Backend(store, self.settings, self.clock)
-        self.encoded_hubs = rendering.EncodedHubs()
+        self.encoded = rendering.Encoded()
         startup_faults = list(faults or [])
         for rule in startup_faults:
             self.faults.add(rule)
@@ -413,7 +413,7 @@ class EmulatorApp:
         # Handlers run on the event loop: the store serialises every request on one SQLite connection
         # anyway, and a hop to a worker thread and back cost about 30% of the emulator's CPU.
         return route.handler(
-            Ctx(self.backend, self.encoded_hubs, self.settings, self.faults, self.clock, route, call, params)
+            Ctx(self.backend, self.encoded, self.settings, self.faults, self.clock, route, call, params)
         )
 
     async def _front_door_faults(self, method: str, path: str) -> None:

@@ -27,7 +27,7 @@ class Ctx:
     """One request as a handler sees it, with the emulator parts a handler may use."""
 
     backend: Backend
-    encoded_hubs: rendering.EncodedHubs
+    encoded: rendering.Encoded
     settings: EmulatorSettings
     faults: Faults
     clock: Clock
@@ -110,7 +110,7 @@ def put_hub(ctx: Ctx) -> Reply:
 
 def get_hub(ctx: Ctx) -> Reply:
     # No ETag header: none was ever recorded; the etag is in the body.
-    return Reply(200, ctx.encoded_hubs.get(ctx.backend.hubs.get(ctx.hub), ctx.call.api_version))
+    return Reply(200, ctx.encoded.hub(ctx.backend.hubs.get(ctx.hub), ctx.call.api_version))
 
 
 def patch_hub(ctx: Ctx) -> Reply:
@@ -218,12 +218,12 @@ def put_consumer_group(ctx: Ctx) -> Reply:
     hub, row, sent_name = ctx.backend.consumer_groups.put(
         ctx.hub, ctx.params["ep"], ctx.params["cg"], ctx.call.body, ctx.call.api_version
     )
-    return Reply(200, rendering.consumer_group(hub, row, sent_name))
+    return Reply(200, ctx.encoded.consumer_group(hub, row, sent_name))
 
 
 def get_consumer_group(ctx: Ctx) -> Reply:
     hub, row = ctx.backend.consumer_groups.get(ctx.hub, ctx.params["ep"], ctx.params["cg"])
-    return Reply(200, rendering.consumer_group(hub, row))
+    return Reply(200, ctx.encoded.consumer_group(hub, row))
 
 
 def delete_consumer_group(ctx: Ctx) -> Reply:

@@ -43,24 +43,50 @@ _MONITORING_EVENTS = {
 _READ_ONLY_PROPERTIES = ("state", "provisioningState", "hostName", "locations", "authorizationPolicies")
 
 
-class EncodedHubs:
-    """Hubs as GET answers them, encoded, by (hub, etag, api-version): every change to a hub gives it a new
-    etag (the counter is never reused, also across resets), so an entry can never be stale; it only saves
-    rendering and encoding the same version again. At most ``size`` entries, the oldest dropped first."""
+class Encoded:
+    """Answers as they go on the wire, encoded, by everything their rendering reads, so that an entry can
+    never be stale; it only saves rendering and encoding the same thing again. At most ``size`` entries of
+    each kind, the oldest dropped first.
+
+    Hubs by (hub, etag, api-version): every change to a hub gives it a new etag (the counter is never
+    reused, also across resets). Consumer groups by the hub's subscription, resource group and name, the
+    group's name and creation stamp, and the name a PUT sent."""
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._entries: dict[tuple[str, int, str], bytes] = {}
+        self._hubs: dict[tuple[str, int, str], bytes] = {}
+        self._groups: dict[tuple[str, str, str, str, str, str | None], bytes] = {}
 
-    def get(self, row: dict[str, Any], api_version: str) -> bytes:
+    def hub(self, row: dict[str, Any], api_version: str) -> bytes:
         key = (row["name_key"], row["etag"], api_version)
-        found = self._entries.get(key)
+        found = self._hubs.get(key)
         if found is None:
-            found = json.dumps(hub(row, api_version), separators=(",", ":")).encode()
-            if len(self._entries) >= self._size:
-                del self._entries[next(iter(self._entries))]
-            self._entries[key] = found
+            found = self._keep(self._hubs, key, hub(row, api_version))
         return found
+
+    def consumer_group(self, hub: dict[str, Any], row: dict[str, Any], sent_name: str | None = None) -> bytes:
+        stamp: tuple[str, str, str, str, str] = (
+            hub["subscription"],
+            hub["resource_group"],
+            hub["name"],
+            row["name"],
+            row["created"],
+        )
+        key = (*stamp, sent_name)
+        found = self._groups.get(key)
+        if found is None:
+            found = self._keep(self._groups, key, consumer_group(hub, row, sent_name))
+        return found
+
+    def _keep(self, entries: dict[Any, bytes], key: Any, body: dict[str, Any]) -> bytes:
+        encoded = _ENCODER.encode(body).encode()
+        if len(entries) >= self._size:
+            del entries[next(iter(entries))]
+        entries[key] = encoded
+        return encoded
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def hub(
