@@ -10,6 +10,7 @@ from harness.stack import SimulatedStack, load_stack_config
 from harness.wire import Secret
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
+from iothub_emulator.testing import ServiceSession
 from tests.lifecycle.arm import Arm, user_tags
 from tests.program.test_program import PROJECT, run_main
 
@@ -21,7 +22,7 @@ def test_local_stack_points_at_the_emulator_that_scripts_up_starts() -> None:
     config = load_stack_config(STACKS / "Pulumi.local.yaml")
     script = SCRIPT_UP.read_text()
 
-    assert config["iothub:armEndpoint"] == "http://127.0.0.1:8910"
+    assert config["iothub:armEndpoint"] == config["iothub:serviceEndpoint"] == "http://127.0.0.1:8910"
     assert 'PORT="${IOTHUB_EMULATOR_PORT:-8910}"' in script
     started_with = re.search(r'TOKEN="\$\{IOTHUB_EMULATOR_TOKEN:-([^}]+)\}"', script)
     assert started_with is not None and config["iothub:accessToken"] == started_with.group(1)
@@ -31,7 +32,8 @@ def test_local_stack_deploys_and_destroys(emulator: EmulatorServer, control: Emu
     config = load_stack_config(STACKS / "Pulumi.local.yaml")
     subscription, group = str(config["iothub:subscriptionId"]), str(config["iothub-provider:resourceGroup"])
     control.create_resource_group(subscription, group, str(config["iothub-provider:location"]))
-    config.update({"iothub:armEndpoint": emulator.url, "iothub:accessToken": Secret(emulator.token)})
+    config.update({"iothub:armEndpoint": emulator.url, "iothub:serviceEndpoint": emulator.url,
+                   "iothub:accessToken": Secret(emulator.token)})
     arm = Arm(emulator.url, emulator.token, subscription)
 
     # A process of its own: the stack file's subscription is not the shared process's (tests/conftest.py).
@@ -44,7 +46,13 @@ def test_local_stack_deploys_and_destroys(emulator: EmulatorServer, control: Emu
         assert arm.consumer_groups(group, "iot-local-telemetry") == ["$Default", "alerts", "analytics"]
         assert user_tags(arm.hub(group, "iot-local-telemetry")) == {"env": "local"}
         assert up.secret_exports() == {"connectionStrings", "deviceConnectionStrings"}
-        assert [op for op, _ in stack.up(run_main).deployment.ops()] == ["same"] * 5
+        assert up.exports["devices"]["telemetry"] == {"edge-gateway": "edge-gateway", "sensor-1": "sensor-1"}
+        hub = ServiceSession(emulator.url, "iot-local-telemetry", f"Bearer {emulator.token}")
+        gateway, sensor = (hub.call("GET", f"/devices/{d}").json() for d in ("edge-gateway", "sensor-1"))
+        assert gateway["capabilities"]["iotEdge"] is True
+        assert sensor["parentScopes"] == [gateway["deviceScope"]]
+        assert hub.call("GET", "/twins/sensor-1").json()["properties"]["desired"]["telemetryInterval"] == 30
+        assert [op for op, _ in stack.up(run_main).deployment.ops()] == ["same"] * 7
 
         stack.destroy()
 
@@ -60,5 +68,6 @@ def test_azure_template_previews_without_calls(control: EmulatorControl) -> None
         preview = stack.preview(run_main)
 
     assert sorted(preview.deployment.ops()) == [
-        ("create", "telemetry"), ("create", "telemetry-alerts"), ("create", "telemetry-analytics")]
+        ("create", "telemetry"), ("create", "telemetry-alerts"), ("create", "telemetry-analytics"),
+        ("create", "telemetry-line-1-sensor"), ("create", "telemetry-plant-gateway")]
     assert control.requests() == []
