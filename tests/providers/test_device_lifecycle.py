@@ -248,3 +248,18 @@ def test_keys_given_as_inputs_are_the_devices_keys(devices: DeviceProvider, outs
     _, outs = create(devices, authentication={"symmetric_key": {"primary_key": KEY, "secondary_key": KEY}})
     live = outside.call("GET", "/devices/sensor-1").json()
     assert live["authentication"]["symmetricKey"]["primaryKey"] == KEY == outs["primary_key"]
+
+
+def test_a_hub_without_local_auth_is_reached_with_an_entra_id_token(
+    service_settings: Settings, control: EmulatorControl
+) -> None:
+    hubs = IotHubProvider()
+    checked = hubs.check({}, hub_inputs(name="hub-entra", disable_local_auth=True, pulumi_owner="proj/dev/e"))
+    hubs.create(checked.inputs)
+    control.clear_requests()
+    _, outs = create(DeviceProvider(), hub_name="hub-entra", status="enabled")
+    authorization = [
+        r["headers"].get("authorization") for r in control.requests() if "/devices/" in r["path"]
+    ]
+    assert authorization and set(authorization) == {"Bearer <redacted>"}
+    assert outs["primary_key"]  # the device's own keys still exist; only the hub's keys are refused
