@@ -83,6 +83,7 @@ def provider() -> Iterator[ProviderProcess]:
 def stack(provider: ProviderProcess, emulator: EmulatorServer, resource_group: str) -> SimulatedStack:
     config: dict[str, str | Secret] = {
         **emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID),
+        "iothub:serviceEndpoint": emulator.url,
         "iothub:providerProcesses": "1",
         f"{PROJECT}:resourceGroup": resource_group,
         f"{PROJECT}:hubName": HUB,
@@ -109,6 +110,9 @@ def test_the_typed_example_deploys_updates_and_refreshes_without_drift(
     assert up.exports["maxDeliveryCount"] == 10
     policies = up.exports["policies"]
     assert isinstance(policies, Secret) and "iothubowner" in policies.value  # derived from a secret output
+    sensor, gateway = stack.resource("typed-sensor"), stack.resource("typed-gateway")
+    assert sensor.outputs["parent_scopes"] == [gateway.outputs["device_scope"]]
+    assert "primary_connection_string" in sensor.secret_outputs
     hub = stack.resource("typed")
     assert hub.outputs["cloud_to_device"]["feedback"] == {
         "lock_duration_as_iso8601": "PT1M",
