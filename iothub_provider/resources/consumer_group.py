@@ -21,7 +21,6 @@ sets ``adopt=True``.
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 import pulumi
@@ -43,6 +42,7 @@ from iothub_provider.client.transport import new_client_request_id
 from iothub_provider.errors import NotFoundError, OwnershipError
 from iothub_provider.resources import validation as v
 from iothub_provider.resources.config import configure_from_request, settings_or_none
+from iothub_provider.resources.diagnostics import warn
 from iothub_provider.resources.hub_check import OWNER_TAG
 from iothub_provider.resources.values import is_unknown, user_props
 
@@ -176,10 +176,9 @@ class ConsumerGroupProvider(ResourceProvider):
         hub = api.find_hub(ref.hub, client_request_id=crid) or {}
         hub_owner = (hub.get("tags") or {}).get(OWNER_TAG)
         if same_stack(hub_owner, inputs.get(OWNER_INPUT)):
-            print(
-                f"warning: consumer group {ref.name!r} already exists on hub {ref.hub.name!r}, which this "
-                "stack manages; continuing with it (an earlier create cut off after Azure accepted it)",
-                file=sys.stderr,
+            warn(
+                f"consumer group {ref.name!r} already exists on hub {ref.hub.name!r}, which this "
+                "stack manages; continuing with it (an earlier create cut off after Azure accepted it)"
             )
             return
         raise OwnershipError(

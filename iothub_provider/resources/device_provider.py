@@ -22,7 +22,6 @@ fails likewise (``pulumi refresh`` first, then destroy).
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from pulumi.dynamic import (
@@ -52,8 +51,9 @@ from iothub_provider.resources import device_schema as schema
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.consumer_group import same_stack
 from iothub_provider.resources.device_check import check_device
+from iothub_provider.resources.diagnostics import warn
 from iothub_provider.resources.hub_check import OWNER_TAG
-from iothub_provider.resources.values import is_unknown, user_props
+from iothub_provider.resources.values import is_unknown, subscription_changed, user_props
 
 
 def device_ref(inputs: dict[str, Any]) -> DeviceRef:
@@ -67,12 +67,8 @@ def _changed(key: str, old: dict[str, Any], new: dict[str, Any], default_sub: st
     if is_unknown(after):
         return True
     if key == "subscription_id":
-        return (after or default_sub) != (before or default_sub)
+        return subscription_changed(before, after, default_sub)
     return bool(before != after)
-
-
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
 
 
 class DeviceProvider(ResourceProvider):
@@ -135,7 +131,7 @@ class DeviceProvider(ResourceProvider):
                     f"deletes it on destroy); otherwise choose another device_id. "
                     f"[x-ms-client-request-id: {crid}]"
                 )
-            _warn(
+            warn(
                 f"device {ref.device_id!r} already exists on hub {ref.hub.name!r}, which this stack "
                 "manages; continuing with it (an earlier create cut off after the service accepted it)"
             )

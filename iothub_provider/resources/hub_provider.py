@@ -30,7 +30,6 @@ it rides out 404s until the operation deadline (``IotHubApi.read_hub_after_write
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
 
 from pulumi.dynamic import (
@@ -58,8 +57,9 @@ from iothub_provider.errors import (
 from iothub_provider.resources import hub_model as model
 from iothub_provider.resources import hub_schema as schema
 from iothub_provider.resources.config import configure_from_request, settings_or_none
+from iothub_provider.resources.diagnostics import warn
 from iothub_provider.resources.hub_check import OWNER_TAG, check_hub, tier_of
-from iothub_provider.resources.values import is_unknown, same_location, user_props
+from iothub_provider.resources.values import is_unknown, same_location, subscription_changed, user_props
 
 HUB_ID_RE = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)"
@@ -90,19 +90,12 @@ def _changed(key: str, old: dict[str, Any], new: dict[str, Any], default_sub: st
     if is_unknown(after):
         return True
     if key == "subscription_id":
-        return _subscription_changed(before, after, default_sub)
+        return subscription_changed(before, after, default_sub)
     if key == "location":
         return not same_location(before, after)
     if key == "tags":
         return (before or {}) != (after or {})
     return bool(before != after)
-
-
-def _subscription_changed(before: Any, after: Any, default_sub: str | None) -> bool:
-    """Compare effective subscriptions; a left-out input means the provider's (maybe unknown here)."""
-    after = after or default_sub
-    before = before or default_sub
-    return after is not None and before is not None and after != before
 
 
 def _tier_move_refused(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -114,10 +107,6 @@ def _tier_move_refused(old: dict[str, Any], new: dict[str, Any]) -> bool:
     if before is None or after is None or before == after:
         return False
     return before == "Free" or after == "Free" or (before == "Standard" and after == "Basic")
-
-
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
 
 
 class IotHubProvider(ResourceProvider):
@@ -206,7 +195,7 @@ class IotHubProvider(ResourceProvider):
         try:
             api.delete_hub(ref, client_request_id=crid)
         except IotHubProviderError as exc:  # keep the create's own error as the one reported
-            _warn(f"could not remove the failed hub {ref.name!r}; delete it by hand: {exc}")
+            warn(f"could not remove the failed hub {ref.name!r}; delete it by hand: {exc}")
 
     @staticmethod
     def _keys(api: IotHubApi, ref: HubRef, crid: str) -> list[dict[str, Any]] | None:
@@ -214,7 +203,7 @@ class IotHubProvider(ResourceProvider):
         try:
             return api.list_keys(ref, client_request_id=crid)
         except (AuthenticationError, NotFoundError) as exc:
-            _warn(f"keys of {ref.name!r} are not readable, so secret outputs stay empty: {exc}")
+            warn(f"keys of {ref.name!r} are not readable, so secret outputs stay empty: {exc}")
             return None
 
     @staticmethod

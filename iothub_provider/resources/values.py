@@ -98,3 +98,10 @@ def same_location(a: Any, b: Any) -> bool:
     if not isinstance(a, str) or not isinstance(b, str):
         return bool(a == b)
     return a.replace(" ", "").lower() == b.replace(" ", "").lower()
+
+
+def subscription_changed(before: Any, after: Any, default_sub: str | None) -> bool:
+    """Compare effective subscriptions; a left-out input means the provider's (maybe unknown here)."""
+    after = after or default_sub
+    before = before or default_sub
+    return after is not None and before is not None and after != before
