@@ -81,9 +81,11 @@ def specs_dir() -> Path:
 
 
 def shared_provider_config(emulator: EmulatorServer) -> dict[str, str | Secret]:
-    """The provider settings of every stack on the session's `provider` process: the test emulator, the test
+    """The provider settings of every stack on the session's `provider` process: the test emulator (its ARM
+    API, and each hub's service API through `iothub:serviceEndpoint`, which only devices use), the test
     subscription, a 60 s operation timeout. A stack adds its program's config to these and changes none."""
     config = emulator_provider_config(emulator.url, emulator.token, SUBSCRIPTION_ID)
+    config["iothub:serviceEndpoint"] = emulator.url
     config["iothub:operationTimeout"] = "60"
     return config
 
