@@ -123,6 +123,7 @@ class ServiceApi:
         self._clock = clock
         self._lock = threading.Lock()
         self._hubs: dict[HubRef, HubAccess] = {}
+        self._lookups: dict[HubRef, threading.Lock] = {}
 
     # -- devices ------------------------------------------------------------------------------------------
 
@@ -193,10 +194,21 @@ class ServiceApi:
             self._hubs.pop(hub, None)
 
     def _access(self, hub: HubRef, client_request_id: str) -> HubAccess:
+        """The hub's access, looked up once: calls that need it meanwhile wait for that one lookup (the
+        engine sends a hub's devices four or more at a time) rather than each reading the hub and its keys."""
         with self._lock:
             known = self._hubs.get(hub)
-        if known is not None:
-            return known
+            if known is not None:
+                return known
+            lookup = self._lookups.setdefault(hub, threading.Lock())
+        with lookup:
+            with self._lock:
+                known = self._hubs.get(hub)
+            if known is not None:
+                return known
+            return self._look_up(hub, client_request_id)
+
+    def _look_up(self, hub: HubRef, client_request_id: str) -> HubAccess:
         live = self._arm.get_hub(hub, client_request_id=client_request_id)
         props = live.get("properties") or {}
         host = str(props.get("hostName") or "")

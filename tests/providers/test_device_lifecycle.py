@@ -4,6 +4,7 @@ loopback (reached through iothub:serviceEndpoint with the hub's host name, as th
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -263,3 +264,29 @@ def test_a_hub_without_local_auth_is_reached_with_an_entra_id_token(
     ]
     assert authorization and set(authorization) == {"Bearer <redacted>"}
     assert outs["primary_key"]  # the device's own keys still exist; only the hub's keys are refused
+
+
+def test_devices_created_at_once_read_their_hub_and_its_keys_once(
+    devices: DeviceProvider, control: EmulatorControl
+) -> None:
+    """The engine creates a hub's devices several at a time: the first to need the hub looks it up (hub GET,
+    listkeys) and the others wait for that answer instead of each reading the hub and its keys."""
+    control.add_fault(kind="delay", method="POST", path="/listkeys", delay=0.2)  # all arrive meanwhile
+    control.clear_requests()
+    ids = [f"sensor-{n}" for n in range(6)]
+    start = threading.Barrier(len(ids))
+
+    def one(device_id: str) -> None:
+        start.wait()
+        create(devices, device_id=device_id, pulumi_owner=f"proj/dev/{device_id}")
+
+    threads = [threading.Thread(target=one, args=(device_id,)) for device_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    arm = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in control.requests()
+           if r["path"].startswith("/subscriptions/")]
+    assert arm == [("GET", HUB), ("POST", "listkeys")]
+    created = [r["path"] for r in control.requests() if r["method"] == "PUT"]
+    assert sorted(created) == sorted(f"/devices/{device_id}" for device_id in ids)
