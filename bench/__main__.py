@@ -37,6 +37,7 @@ class Plan:
     fleet_groups: int
     fleet_provisioning: float
     fleet_repeat: int
+    fleet_devices: int
     load_concurrency: list[int]
     load_duration: float
     load_warmup: float
@@ -46,7 +47,7 @@ class Plan:
 
 def plan(quick: bool, long: bool, repeat: int | None) -> Plan:
     if quick:
-        return Plan([0, 1], [0], 1, 1, None, 5, 5, 1, 2, 2, 0.5, 1, [1, 8], 0.3, 0.1, 20, 1)
+        return Plan([0, 1], [0], 1, 1, None, 5, 5, 1, 2, 2, 0.5, 1, 2, [1, 8], 0.3, 0.1, 20, 1)
     r = repeat or 3
     return Plan(
         [1, 5, 30],
@@ -61,6 +62,7 @@ def plan(quick: bool, long: bool, repeat: int | None) -> Plan:
         5,
         5.0,
         r,
+        10,
         [1, 8, 32],
         3.0,
         0.5,
@@ -98,7 +100,8 @@ def run(p: Plan, quick: bool, only: set[str], log: Callable[[str], None]) -> lis
             + load.memory(p.memory_hubs)
         ),
     )
-    stage("fleet", lambda: fleet.run(p.fleet_hubs, p.fleet_groups, p.fleet_provisioning, p.repeat))
+    stage("fleet", lambda: fleet.run(p.fleet_hubs, p.fleet_groups, p.fleet_provisioning, p.repeat,
+                                     p.fleet_devices))
 
     def lro_all() -> list[Figure]:
         once = (p.long_provisioning,) if p.long_provisioning else ()

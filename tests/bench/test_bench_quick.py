@@ -55,6 +55,12 @@ def test_emulator_answers_every_load_request(quick_output: str) -> None:
             assert "," not in statuses.group(1), line
 
 
+def test_the_fleet_reports_its_devices_beside_its_hubs(quick_output: str) -> None:
+    up, destroy = rows(quick_output, "4 fleet")
+    assert " devices, " in up and "device create=" in up and "reqs/device=" in up
+    assert "device delete=" in destroy and "reqs/device=" in destroy
+
+
 def test_our_client_and_the_sdk_both_ran(quick_output: str) -> None:
     immediate = [line for line in rows(quick_output, "1 LRO") if "T=0s no Retry-After" in line]
     assert immediate and all("sdk_reqs=n/a" not in line and "ours_reqs=" in line for line in immediate)
