@@ -99,7 +99,7 @@ def test_an_update_whose_answer_was_lost_records_the_settled_hub(emulator: Emula
         stack = DeclaredStack(provider, stack="lost-answer",
                               config=provider_config(proxy.url, emulator.token, SUBSCRIPTION_ID))
         stack.up(spec)
-        control.set_provisioning("seconds", 0.5)
+        control.set_provisioning("polls", 3)  # the update runs for three looks, not on the clock
         rule = proxy.lose("PUT", r"/IotHubs/[^/]+$")
 
         stack.up(spec.with_changes(capacity=2))
