@@ -1,6 +1,7 @@
 """The real Pulumi CLI: preview and no-op up at 1, 20 and 100 resources against a do-nothing provider, the
-fleet's `pulumi up` against its critical path, the fleet spread over provider processes against the same fleet
-on Pulumi's one default provider (iothub:providerProcesses), and what the CLI build cost.
+fleet's `pulumi up` against its critical path, the three ways of running a fleet side by side (Pulumi's one
+default provider serving four calls, the same provider widened by iothub:providerCalls, hubs spread over
+provider processes by iothub:providerProcesses), and what the CLI build cost.
 
 Each case is a temporary project (its own state backend and PULUMI_HOME) whose program is generated here:
 `ours` declares hubs with four consumer groups each (one hub alone for a single resource), `trivial` the same
@@ -11,16 +12,23 @@ the harness's `PulumiProject` with no call log (harness/cli.py), every command's
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import os
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench import machine
 from bench.emu import LOCATION, RESOURCE_GROUP, SUBSCRIPTION, in_process
-from bench.report import Figure, Target, fmt_ratio, fmt_s, median, ratio
+from bench.report import Figure, Target, fmt_ratio, fmt_s, markdown_table, median, ratio, text_table
 from harness.cli import PulumiProject, cli_unavailable
 from iothub_emulator.control import EmulatorControl
 
@@ -34,9 +42,23 @@ SPREAD_HUBS = 20
 SPREAD_PROVISIONING = (5.0, 30.0)
 SPREAD_PARALLEL = 64
 """`--parallel` for the spread fleet: the engine's default is 4 x cores (8 here), which would bound it."""
-ARRANGEMENTS = {"one default provider": "1", "spread (default)": ""}
-"""iothub:providerProcesses per arrangement: 1 = every hub on Pulumi's default provider (the arrangement
-before the spread), "" = the setting unset (its default)."""
+ARRANGEMENTS: dict[str, dict[str, str]] = {
+    "a: one provider, 4 calls": {"iothub:providerProcesses": "1", "iothub:providerCalls": "4"},
+    "b: one provider, widened": {"iothub:providerProcesses": "1"},
+    "c: spread over 16": {"iothub:providerProcesses": "16"},
+}
+"""The settings of each arrangement, every one explicit so that the figures do not follow the defaults: (a)
+every hub on Pulumi's default provider, serving four calls at a time as `python -m pulumi.dynamic` does by
+itself (waves of four); (b) the same provider widened to iothub:providerCalls' default; (c) hubs spread over
+16 explicit provider processes (each widened too)."""
+BASELINE = "a: one provider, 4 calls"
+ARRANGEMENT_SIZES = (100, 20)
+"""Preview and no-op up: 20 hubs x 4 groups and 4 hubs x 4 groups."""
+DESTROY_MEASURED = ("a: one provider, 4 calls", "b: one provider, widened")
+"""Arrangements whose destroy is measured at the first provisioning time (destroy runs from the state, so
+the provider is configured, and widened, with no program and no Check before its deletes)."""
+QUIET_LOAD = 1.5
+QUIET_WAIT_SECONDS = 600.0
 
 PROGRAM = '''
 import pulumi
@@ -87,7 +109,7 @@ def project(directory: Path, config: dict[str, Any]) -> PulumiProject:
 
 
 def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str,
-          processes: str = "") -> dict[str, Any]:
+          settings: Mapping[str, str] | None = None) -> dict[str, Any]:
     if kind == "trivial":
         return {"kind": "trivial", "resources": resources}
     hubs = max(1, resources // (1 + GROUPS_PER_HUB))
@@ -96,18 +118,33 @@ def shape(kind: str, resources: int, emulator_url: str, token: str, prefix: str,
               "location": LOCATION, "prefix": prefix, "iothub:armEndpoint": emulator_url,
               "iothub:accessToken": token, "iothub:subscriptionId": SUBSCRIPTION,
               "iothub:operationTimeout": "600"}
-    if processes:
-        config["iothub:providerProcesses"] = processes
+    config.update(settings or {})
     return config
 
 
+def load_average() -> float:
+    """The machine's one-minute load average (other work on the machine, and this benchmark's own)."""
+    return os.getloadavg()[0]
+
+
+def wait_for_quiet(limit: float = QUIET_LOAD, wait: float = QUIET_WAIT_SECONDS,
+                   log: Callable[[str], None] | None = None) -> float:
+    """Wait up to `wait` s for a one-minute load average under `limit`; the load when done waiting."""
+    deadline = time.monotonic() + wait
+    while (load := load_average()) >= limit and time.monotonic() < deadline:
+        if log is not None:
+            log(f"load {load:.2f} >= {limit}: waiting ({deadline - time.monotonic():.0f} s left)")
+        time.sleep(20)
+    return load
+
+
 def preview_and_noop_walls(kind: str, size: int, prefix: str, repeat: int,
-                           processes: str = "") -> dict[str, float]:
+                           settings: Mapping[str, str] | None = None) -> dict[str, float]:
     """In a fresh emulator and project of `shape(kind, size, ...)`: the median preview of the new stack and
     the median no-op up after its first up."""
     previews, noops = [], []
     with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
-        stack = project(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, processes))
+        stack = project(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, settings))
         for _ in range(repeat):
             previews.append(stack.preview().seconds)
         stack.up()
@@ -166,25 +203,6 @@ def build_cost() -> list[Figure]:
                    Target("report", None))]
 
 
-def arrangement_preview(sizes: list[int], repeat: int) -> list[Figure]:
-    """Preview of the new stack and no-op up, with every hub on the default provider and spread: the spread
-    starts one provider process per instance in use, and the engine starts them for a preview too."""
-    figures = []
-    for size in sizes:
-        walls: dict[str, dict[str, float]] = {}
-        for label, processes in ARRANGEMENTS.items():
-            walls[label] = preview_and_noop_walls("ours", size, f"arr{size}", repeat, processes)
-        hubs = max(1, size // (1 + GROUPS_PER_HUB))
-        for command in ("preview", "no-op up"):
-            one, spread = walls["one default provider"][command], walls["spread (default)"][command]
-            case = f"{command}, {hubs} hub(s), {size} resources, spread vs one provider (n={repeat})"
-            metrics = {"one provider": fmt_s(one), "spread": fmt_s(spread),
-                       "spread/one": fmt_ratio(ratio(spread, one))}
-            figures.append(Figure(
-                "7 real CLI", case, metrics, Target("unchanged or faster (report)", None)))
-    return figures
-
-
 class HubSpan:
     """From the first hub PUT to the moment every hub's keys were listed (which a create does once its hub is
     active), sampled from the emulator's request log every `interval` s while an `up` runs: how long the hubs
@@ -225,42 +243,133 @@ class HubSpan:
         return self.all_done - self.first_put
 
 
-def fleet_spread(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...]) -> list[Figure]:
-    """`pulumi up --parallel 64` of `hubs` hubs (and their groups) per provisioning time T, on one default
-    provider (waves of four) and spread over provider instances; T=0 gives what the CLI itself costs."""
-    figures = []
-    walls: dict[tuple[str, float], float] = {}
-    spans: dict[tuple[str, float], float] = {}
-    for label, processes in ARRANGEMENTS.items():
-        for provisioning in (0.0, *provisionings):
-            with in_process(provisioning) as emu, tempfile.TemporaryDirectory() as tmp:
-                size = hubs * (1 + groups_per_hub)
-                config = shape("ours", size, emu.url, emu.token, "engspread", processes)
-                config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
-                stack = project(Path(tmp), config)
-                with HubSpan(emu.control, hubs) as span:
-                    walls[label, provisioning] = stack.up("--parallel", str(SPREAD_PARALLEL)).seconds
-                spans[label, provisioning] = span.seconds
-                emu.control.set_provisioning("immediate")  # the teardown is not measured here
-                stack.destroy("--parallel", str(SPREAD_PARALLEL))
-    for provisioning in provisionings:
-        one, spread = walls["one default provider", provisioning], walls["spread (default)", provisioning]
-        spread_floor = walls["spread (default)", 0.0]
-        case = (f"fleet up: {hubs} hubs x {groups_per_hub} groups, T={provisioning:g}s, "
-                f"-p {SPREAD_PARALLEL} (n=1)")
-        metrics = {"one provider": fmt_s(one), "spread": fmt_s(spread),
-                   "spread/T": fmt_ratio(ratio(spread, provisioning)),
-                   "(spread - T=0 up)/T": fmt_ratio(ratio(spread - spread_floor, provisioning)),
-                   "spread/one": fmt_ratio(ratio(spread, one)),
-                   "hubs span one/spread": f"{fmt_s(spans['one default provider', provisioning])}/"
-                                           f"{fmt_s(spans['spread (default)', provisioning])}",
-                   "spread span/T": fmt_ratio(ratio(spans["spread (default)", provisioning], provisioning))}
-        met = ratio(spread, provisioning) <= 1.5
-        figures.append(Figure("7 real CLI", case, metrics,
-                              Target("spread/T <= 1.5 (issue 13); one provider = waves of four", met)))
-    floor = {label: fmt_s(walls[label, 0.0]) for label in ARRANGEMENTS}
-    figures.append(Figure("7 real CLI", f"fleet up: {hubs} hubs x {groups_per_hub} groups, T=0 (n=1)", floor,
-                          Target("report: what the CLI, the program and the processes cost", None)))
+Record = dict[str, Any]
+"""One measurement as it is logged (a JSON line): what, arrangement, shape, seconds, and the load average."""
+
+
+def fleet_record(label: str, hubs: int, groups_per_hub: int, provisioning: float,
+                 measure_destroy: bool) -> Record:
+    """`pulumi up --parallel 64` of a new stack of `hubs` hubs and their groups in arrangement `label`, the
+    hubs' own span during it, and (when asked) its `destroy` at the same provisioning time; else the teardown
+    is done with immediate provisioning and not measured."""
+    record: Record = {"what": "fleet", "arrangement": label, "hubs": hubs, "groups": groups_per_hub,
+                      "T": provisioning, "load": round(load_average(), 2), "at": time.strftime("%H:%M:%S")}
+    with in_process(provisioning) as emu, tempfile.TemporaryDirectory() as tmp:
+        config = shape("ours", hubs * (1 + groups_per_hub), emu.url, emu.token, "engarr", ARRANGEMENTS[label])
+        config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
+        stack = project(Path(tmp), config)
+        with HubSpan(emu.control, hubs) as span:
+            record["up"] = stack.up("--parallel", str(SPREAD_PARALLEL)).seconds
+        record["span"] = span.seconds
+        if measure_destroy:
+            record["destroy load"] = round(load_average(), 2)
+            record["destroy"] = stack.destroy("--parallel", str(SPREAD_PARALLEL)).seconds
+        else:
+            emu.control.set_provisioning("immediate")
+            stack.destroy("--parallel", str(SPREAD_PARALLEL))
+    return record
+
+
+def preview_record(label: str, size: int, repeat: int) -> Record:
+    """Medians of `repeat` previews of a new stack of `size` resources and of `repeat` no-op ups after its
+    first up, in arrangement `label`."""
+    record: Record = {"what": "preview", "arrangement": label, "resources": size,
+                      "hubs": max(1, size // (1 + GROUPS_PER_HUB)), "repeat": repeat,
+                      "load": round(load_average(), 2), "at": time.strftime("%H:%M:%S")}
+    record.update(preview_and_noop_walls("ours", size, f"arr{size}", repeat, ARRANGEMENTS[label]))
+    return record
+
+
+def measure_arrangements(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...],
+                         sizes: tuple[int, ...], repeat: int, rounds: int, wait: float = 0.0,
+                         log: Callable[[Record], None] | None = None) -> list[Record]:
+    """Every arrangement side by side, `rounds` times: per round, the fleet up at each provisioning time
+    (arrangements one after another in the same minutes), then preview and no-op up per size. Before each
+    round, up to `wait` s for a quiet machine (load average under QUIET_LOAD)."""
+    records: list[Record] = []
+
+    def keep(record: Record) -> None:
+        record["round"] = round_no
+        records.append(record)
+        if log is not None:
+            log(record)
+
+    round_no = 0
+    for round_no in range(1, rounds + 1):  # noqa: B007 (keep reads it)
+        if wait > 0:
+            wait_for_quiet(wait=wait, log=lambda line: print(line, file=sys.stderr, flush=True))
+        for provisioning in provisionings:  # none: the fleet is left out
+            for label in ARRANGEMENTS:
+                measure_destroy = provisioning == provisionings[0] and label in DESTROY_MEASURED
+                keep(fleet_record(label, hubs, groups_per_hub, provisioning, measure_destroy))
+        for size in sizes:
+            for label in ARRANGEMENTS:
+                keep(preview_record(label, size, repeat))
+    return records
+
+
+def _runs(values: list[float], fmt: Callable[[float], str] = fmt_s) -> str:
+    return " / ".join(fmt(v) for v in values)
+
+
+def _loads(records: list[Record], key: str = "load") -> str:
+    return " / ".join(f"{r[key]:.2f}" for r in records)
+
+
+def _against(runs: list[Record], base: dict[Any, Record], key: str, divisor: float | None = None) -> str:
+    """Each run's `key` divided by `divisor`, or by the same round's baseline when no divisor is given."""
+    values = []
+    for r in runs:
+        if divisor is not None:
+            values.append(ratio(r[key], divisor))
+        else:
+            b = base.get((r["round"], r.get("T", r.get("resources"))))
+            values.append(ratio(r[key], b[key]) if b is not None and key in b else float("nan"))
+    return _runs(values, fmt_ratio)
+
+
+def arrangement_figures(records: list[Record]) -> list[Figure]:
+    """One row per arrangement and case, every round's figure shown (round 1 / round 2 / ...), each ratio
+    taken against arrangement (a) of the same round, measured in the same minutes."""
+    figures: list[Figure] = []
+    fleets = [r for r in records if r["what"] == "fleet"]
+    base = {(r["round"], r["T"]): r for r in fleets if r["arrangement"] == BASELINE}
+    for provisioning in sorted({r["T"] for r in fleets}):
+        for label in ARRANGEMENTS:
+            runs = [r for r in fleets if r["T"] == provisioning and r["arrangement"] == label]
+            if not runs:
+                continue
+            shape_text = (f"{runs[0]['hubs']} hubs x {runs[0]['groups']} groups, T={provisioning:g}s, "
+                          f"-p {SPREAD_PARALLEL}, {label}")
+            metrics = {"up": _runs([r["up"] for r in runs]), "up/T": _against(runs, base, "up", provisioning),
+                       "up/(a)": _against(runs, base, "up"), "hubs": _runs([r["span"] for r in runs]),
+                       "hubs/T": _against(runs, base, "span", provisioning),
+                       "hubs/(a)": _against(runs, base, "span"), "load": _loads(runs)}
+            met = all(ratio(r["up"], provisioning) <= 1.5 for r in runs)
+            figures.append(Figure("7 real CLI", f"fleet up: {shape_text} (rounds={len(runs)})", metrics,
+                                  Target("up/T <= 1.5 (issue 13); (a) = waves of four", met)))
+            destroys = [r for r in runs if "destroy" in r]
+            if destroys:
+                metrics = {"destroy": _runs([r["destroy"] for r in destroys]),
+                           "destroy/T": _against(destroys, base, "destroy", provisioning),
+                           "destroy/(a)": _against(destroys, base, "destroy"),
+                           "load": _loads(destroys, "destroy load")}
+                figures.append(Figure("7 real CLI", f"fleet destroy: {shape_text} (rounds={len(destroys)})",
+                                      metrics, Target("report", None)))
+    previews = [r for r in records if r["what"] == "preview"]
+    base = {(r["round"], r["resources"]): r for r in previews if r["arrangement"] == BASELINE}
+    for size in sorted({r["resources"] for r in previews}, reverse=True):
+        for label in ARRANGEMENTS:
+            runs = [r for r in previews if r["resources"] == size and r["arrangement"] == label]
+            if not runs:
+                continue
+            metrics = {"load": _loads(runs)}
+            for command in ("preview", "no-op up"):
+                metrics[command] = _runs([r[command] for r in runs])
+                metrics[f"{command}/(a)"] = _against(runs, base, command)
+            case = (f"preview and no-op up: {runs[0]['hubs']} hubs x {GROUPS_PER_HUB} groups, {label} "
+                    f"(median of {runs[0]['repeat']}; rounds={len(runs)})")
+            figures.append(Figure("7 real CLI", case, metrics, Target("unchanged or faster than (a)", None)))
     return figures
 
 
@@ -270,6 +379,57 @@ def run(sizes: list[int], repeat: int, fleet_shape: tuple[int, int, float] | Non
     figures = build_cost() + preview_and_noop(sizes, repeat)
     if fleet_shape is not None:
         figures += fleet(*fleet_shape)
-        figures += arrangement_preview([max(sizes)], repeat)
-        figures += fleet_spread(SPREAD_HUBS, fleet_shape[1], SPREAD_PROVISIONING)
+        figures += arrangement_figures(measure_arrangements(
+            SPREAD_HUBS, fleet_shape[1], SPREAD_PROVISIONING, ARRANGEMENT_SIZES, repeat, rounds=1))
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The arrangements alone: `venv/bin/python -m bench.cli_engine --rounds 2 --log runs.jsonl`."""
+    parser = argparse.ArgumentParser(prog="python -m bench.cli_engine", description=main.__doc__)
+    parser.add_argument("--rounds", type=int, default=2, help="times every arrangement is measured")
+    parser.add_argument("--repeat", type=int, default=3, help="previews and no-op ups per median")
+    parser.add_argument("--hubs", type=int, default=SPREAD_HUBS)
+    parser.add_argument("--groups", type=int, default=5, help="consumer groups per hub in the fleet up")
+    parser.add_argument("--provisioning", type=float, action="append", default=None,
+                        help="provisioning time T in s (repeatable; default 5 and 30)")
+    parser.add_argument("--sizes", type=int, action="append", default=None,
+                        help="resources in the preview case (repeatable; default 100 and 20)")
+    parser.add_argument("--only", choices=("fleet", "preview"), default=None,
+                        help="measure only the fleet up, or only preview and no-op up")
+    parser.add_argument("--wait", type=float, default=QUIET_WAIT_SECONDS,
+                        help=f"seconds to wait for a load average under {QUIET_LOAD} before each round")
+    parser.add_argument("--log", type=Path, default=None, help="append every measurement here (JSON lines)")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown here")
+    args = parser.parse_args(argv)
+    if (why := cli_unavailable()) is not None:
+        print(f"no Pulumi CLI: {why[0]}", file=sys.stderr)
+        return 1
+    # A command started in the background (`... &` without job control) ignores SIGINT, and its children
+    # inherit that: the engine closes its plugins with SIGINT, waits for them, then kills them, which added
+    # about 5 s to every CLI command measured so. The children get SIGINT's default behaviour back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def log(record: Record) -> None:
+        line = json.dumps(record)
+        print(line, file=sys.stderr, flush=True)
+        if args.log is not None:
+            with args.log.open("a") as out:
+                out.write(line + "\n")
+
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    provisionings = () if args.only == "preview" else tuple(args.provisioning or SPREAD_PROVISIONING)
+    sizes = () if args.only == "fleet" else tuple(args.sizes or ARRANGEMENT_SIZES)
+    records = measure_arrangements(args.hubs, args.groups, provisionings, sizes, args.repeat, args.rounds,
+                                   args.wait, log)
+    figures = arrangement_figures(records)
+    ended = time.strftime("%H:%M:%S UTC", time.gmtime())
+    header = f"machine: {machine.one_line()}\nrun: {started} - {ended}"
+    print(f"{header}\n\n{text_table(figures)}")
+    if args.markdown is not None:
+        args.markdown.write_text(f"{header}\n\n{markdown_table(figures)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

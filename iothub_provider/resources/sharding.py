@@ -1,17 +1,23 @@
-"""Hubs spread over several provider processes, so that a fleet deploys in one wave instead of waves of four.
+"""Hubs spread over several provider processes: an opt-in, for fleets that want a process per group of hubs.
 
-Why: Pulumi runs every Python dynamic resource that uses the default provider through one process
-(``python -m pulumi.dynamic``) whose gRPC server has four worker threads, and a hub create, update or delete
-holds its call open for the whole provisioning (minutes on Azure). So independent hubs deploy four at a time.
-Each *explicit* provider of the package ``pulumi-python`` (``pulumi.ProviderResource("pulumi-python", ...)``
-passed as ``opts.provider``) is a process of its own with its own four workers, and the engine runs steps of
-different providers side by side, up to its ``--parallel``.
+By default (``iothub:providerProcesses`` 1) every hub runs on Pulumi's one default provider, a single
+``python -m pulumi.dynamic`` process whose gRPC server serves four calls at a time by itself; ``call_pool``
+widens it to ``iothub:providerCalls`` (32) when the provider is configured, so a fleet's hubs deploy together
+there, and preview and no-op up start one provider process as they always did. Measured with the real CLI
+(README, "Deploying a fleet"), that default deploys 20 hubs in one provisioning time like the spread, while
+the spread's extra processes cost every command, preview and no-op up included, about 0.4 CPU-seconds each.
+
+The spread is still here for who wants it: process isolation (a crash or a stuck call takes down the hubs of
+one process only), or a dynamic-provider host whose pool ``call_pool`` cannot widen (it then keeps four calls
+per process, and the processes are what runs hubs side by side). Each *explicit* provider of the package
+``pulumi-python`` (``pulumi.ProviderResource("pulumi-python", ...)`` passed as ``opts.provider``) is a process
+of its own, and the engine runs steps of different providers side by side, up to its ``--parallel``.
 
 How (read in the program process, when an ``IotHub`` is declared):
 
-* ``iothub:providerProcesses`` (environment ``IOTHUB_PROVIDER_PROCESSES``, default 16, at most 64) is the
+* ``iothub:providerProcesses`` (environment ``IOTHUB_PROVIDER_PROCESSES``, default 1, at most 64) is the
   number of provider instances ``iothub-0`` ... ``iothub-<n-1>`` hubs are spread over; ``1`` keeps every hub
-  on Pulumi's one default provider, the arrangement before this module existed.
+  on Pulumi's one default provider.
 * A hub's instance is a hash of its Pulumi resource name, modulo that number, and nothing else: adding or
   removing a hub never moves another one (any placement that never moves must depend on the name alone). An
   instance exists only while a hub hashes to it, so a stack with few hubs starts few processes.
@@ -22,12 +28,12 @@ How (read in the program process, when an ``IotHub`` is declared):
 * Hubs the program already gives a provider (``opts.provider``/``opts.providers``, or a parent's) and reads
   (``opts.id``, ``IotHub.get``) are left alone.
 
-Moving an existing stack is safe: for a resource whose provider reference changes the engine asks the
-*new* provider's ``DiffConfig`` whether that forces a replacement; the dynamic provider does not implement it,
-which the engine reads as "no replacement" (``providerChanged`` in the engine's step generator), so the
-resource's own ``diff`` decides, and it ignores the unchanged ``__provider``. The moved hubs are unchanged,
-the default provider drops out of the state. Changing ``iothub:providerProcesses`` moves hubs the same
-harmless way.
+Moving an existing stack either way is safe: for a resource whose provider reference changes the engine asks
+the *new* provider's ``DiffConfig`` whether that forces a replacement; the dynamic provider does not implement
+it, which the engine reads as "no replacement" (``providerChanged`` in the engine's step generator), so the
+resource's own ``diff`` decides, and it ignores the unchanged ``__provider``. The moved hubs are unchanged;
+the providers no hub uses any more drop out of the state. A stack on the 16 instances of the earlier default
+moves back to the default provider this way on its first ``up`` with this default (tests/e2e/test_fleet.py).
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ PACKAGE: Final = "pulumi-python"
 """The package of every Python dynamic resource: its providers are ``pulumi:providers:pulumi-python``."""
 SETTING: Final = "providerProcesses"
 ENVIRONMENT: Final = "IOTHUB_PROVIDER_PROCESSES"
-DEFAULT_PROCESSES: Final = 16
+DEFAULT_PROCESSES: Final = 1
+"""Pulumi's one default provider, widened by ``call_pool`` (the spread is an opt-in)."""
 MAX_PROCESSES: Final = 64
 INSTANCE_PREFIX: Final = "iothub-"
 ALWAYS_SECRET: Final = frozenset({"accessToken"})
@@ -56,8 +63,9 @@ ALWAYS_SECRET: Final = frozenset({"accessToken"})
 
 
 def process_bound() -> int:
-    """How many provider instances hubs are spread over (``iothub:providerProcesses``); 1 means the default
-    provider alone. A value that is not a whole number from 1 to 64 fails the program, naming the key."""
+    """How many provider instances hubs are spread over (``iothub:providerProcesses``); 1 (the default) means
+    the default provider alone. A value that is not a whole number from 1 to 64 fails the program, naming the
+    key."""
     raw = pulumi.Config(CONFIG_NAMESPACE).get(SETTING) or os.environ.get(ENVIRONMENT)
     if raw in (None, ""):
         return DEFAULT_PROCESSES

@@ -1,10 +1,13 @@
-"""The real CLI deploying a fleet: hubs spread over several provider processes (iothub:providerProcesses).
+"""The real CLI deploying a fleet in both arrangements: every hub on Pulumi's one default provider, widened to
+iothub:providerCalls (the default, iothub:providerProcesses 1; its own test is tests/e2e/test_call_pool.py),
+and hubs spread over several provider processes (the opt-in, iothub:providerProcesses 16 here).
 
 What is asserted is what happened, never how long it took (wall time is bench/cli_engine.py's): which
 provider processes the engine sent each hub's calls to (the gRPC log), that more than four hub creates were
 under way at once (every hub PUT reached the emulator before any hub's create finished), that an existing
-stack moves onto the instances with no write at all, that refresh and destroy work from the state before
-and after the move, that a throttled burst and a cut-off up both converge.
+stack moves between the arrangements, either way, with no write at all and nothing replaced, that refresh and
+destroy work from the state before and after a move, that a throttled burst and a cut-off up both converge
+in either arrangement.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from harness.cli import PulumiProject
+import pytest
+
+from harness.cli import PulumiProject, Result
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from tests.e2e.interrupt import converge, cut_off_up
@@ -38,14 +43,14 @@ def provider_of(resource: dict[str, Any]) -> str:
 
 PLACEMENT = {"fleet0": 11, "fleet1": 4, "fleet2": 2, "fleet3": 11, "fleet4": 7, "fleet5": 7,
              "move0": 15, "move1": 13, "move2": 8}
-"""The instance the documented rule puts these hubs on with the default 16 instances (README, "Deploying a
-fleet": the SHA-256 of the hub's Pulumi name, its first 8 bytes big-endian, modulo 16), worked out once with
+"""The instance the documented rule puts these hubs on with 16 instances (README, "Deploying a fleet": the
+SHA-256 of the hub's Pulumi name, its first 8 bytes big-endian, modulo 16), worked out once with
 hashlib apart from the provider's code and written down: a change of placement, which would move existing
 hubs, fails here instead of being followed."""
 
 
 def instance_of(key: str) -> str:
-    """The provider instance a hub named `key` is placed on with the default iothub:providerProcesses."""
+    """The provider instance a hub named `key` is placed on with iothub:providerProcesses 16."""
     return f"pulumi:providers:pulumi-python::iothub-{PLACEMENT[key]}"
 
 
@@ -67,18 +72,33 @@ def dynamic_resources(project: PulumiProject) -> dict[str, dict[str, Any]]:
             if r["type"].endswith((HUB_TYPE, GROUP_TYPE))}
 
 
+SPREAD = 16
+"""The spread as the earlier default had it (PLACEMENT is worked out for it)."""
+
+
 def set_processes(project: PulumiProject, value: int | None) -> None:
+    """`pulumi config set iothub:providerProcesses <value>`; None removes a value set before (the default is
+    1: one provider)."""
     if value is None:
         project.run("config", "rm", "--stack", project.stack, "iothub:providerProcesses")
     else:
         project.run("config", "set", "--stack", project.stack, "iothub:providerProcesses", str(value))
 
 
-def test_a_fleet_runs_more_than_four_hub_creates_at_once_over_several_processes(
+def summary(result: Result) -> str:
+    return result.stdout.split("Resources:")[-1]
+
+
+ARRANGEMENT = pytest.mark.parametrize("processes", [None, SPREAD], ids=["default-provider", "spread"])
+"""Tests that hold for both arrangements: the default (one provider, widened) and the spread."""
+
+
+def test_a_spread_fleet_runs_more_than_four_hub_creates_at_once_over_several_processes(
         project: PulumiProject, control: EmulatorControl, emulator: EmulatorServer, arm: Arm,
         resource_group: str) -> None:
     hubs = fleet("fleet", 6, groups=("analytics",))
     project.set_program_config({"hubs": hubs})
+    set_processes(project, SPREAD)
     # Long enough that every create is dispatched before the first one finishes, even on a busy machine.
     control.set_provisioning("seconds", 8)
     control.clear_requests()
@@ -118,7 +138,7 @@ def test_a_fleet_runs_more_than_four_hub_creates_at_once_over_several_processes(
     project.clear_engine_calls()
     control.clear_requests()
     refresh = project.refresh()
-    assert "~" not in refresh.stdout.split("Resources:")[-1], refresh
+    assert "~" not in summary(refresh), refresh
     assert writes(control) == []
     project.clear_engine_calls()
     project.destroy()
@@ -131,34 +151,33 @@ def test_an_existing_stack_moves_onto_the_instances_without_any_write(
         project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str) -> None:
     hubs = fleet("move", 3, groups=("analytics", "alerts"))
     project.set_program_config({"hubs": hubs})
-    set_processes(project, 1)  # the arrangement before: every resource on the default provider
-    project.up()
+    project.up()  # the default: every resource on the default provider
     before = dynamic_resources(project)
     assert {provider_of(r) for r in before.values()} == {DEFAULT_PROVIDER}
 
-    # Refresh of the old stack by the new code (the program does not run: providers come from the state).
-    set_processes(project, None)
+    # Refresh with the spread set (the program does not run: providers come from the state).
+    set_processes(project, SPREAD)
     control.clear_requests()
     project.refresh()
     assert writes(control) == []
 
     preview = project.preview()
-    assert "replace" not in preview.stdout and "to delete" not in preview.stdout, preview
+    assert preview.steps() == {} and "to delete" not in preview.stdout, preview
     control.clear_requests()
     moved = project.up()
     assert writes(control) == [], writes(control)
     after = dynamic_resources(project)
     instances = {provider_of(r) for r in after.values()}
-    summary = moved.stdout.split("Resources:")[-1]
     # Created: the instances; unchanged: every hub and group, and the stack; nothing replaced or updated.
-    assert f"+ {len(instances)} created" in summary and f"{len(before) + 1} unchanged" in summary, moved
-    assert "replaced" not in summary and "updated" not in summary, moved
+    assert f"+ {len(instances)} created" in summary(moved), moved
+    assert f"{len(before) + 1} unchanged" in summary(moved), moved
+    assert "replaced" not in summary(moved) and "updated" not in summary(moved), moved
     assert {key: r["id"] for key, r in after.items()} == {key: r["id"] for key, r in before.items()}
     for key in hubs:
         assert provider_of(after[key]) == provider_of(after[f"{key}-alerts"]) == instance_of(key)
     assert not any(r["urn"].endswith(DEFAULT_PROVIDER) for r in project.resources())
 
-    # Adding a hub moves no other one; then a no-op up, a refresh and a destroy of the moved stack.
+    # Adding a hub moves no other one; then a no-op up and a refresh of the moved stack.
     project.set_program_config({"hubs": {**hubs, "move9": fleet("move", 10)["move9"]}})
     project.up()
     grown = dynamic_resources(project)
@@ -166,37 +185,78 @@ def test_an_existing_stack_moves_onto_the_instances_without_any_write(
     control.clear_requests()
     again = project.up()
     assert writes(control) == [], writes(control)
-    assert not any(word in again.stdout.split("Resources:")[-1]
-                   for word in ("created", "updated", "replaced", "deleted")), again
+    assert not any(word in summary(again) for word in ("created", "updated", "replaced", "deleted")), again
     project.refresh()
     assert writes(control) == []
-
-    # And back: iothub:providerProcesses 1 moves everything to the default provider, again writing nothing.
-    set_processes(project, 1)
-    project.up()
-    assert writes(control) == []
-    back = dynamic_resources(project)
-    assert {provider_of(r) for r in back.values()} == {DEFAULT_PROVIDER}
-    assert {key: r["id"] for key, r in back.items()} == {key: r["id"] for key, r in grown.items()}
     project.destroy()
     assert arm.hub_names(resource_group) == []
 
 
-def test_a_stack_created_before_the_change_is_destroyed_by_the_new_code(
-        project: PulumiProject, arm: Arm, resource_group: str) -> None:
+def test_a_stack_on_the_earlier_default_spread_moves_back_to_the_default_provider_without_any_write(
+        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str) -> None:
+    hubs = fleet("move", 3, groups=("analytics", "alerts"))
+    project.set_program_config({"hubs": hubs})
+    set_processes(project, SPREAD)  # as the default before this change placed every hub
+    project.up()
+    before = dynamic_resources(project)
+    instances = {provider_of(r) for r in before.values()}
+    assert instances == {instance_of(key) for key in hubs}
+
+    # The setting removed: the default. Refresh runs from the state, on the instances.
+    set_processes(project, None)
+    control.clear_requests()
+    refresh = project.refresh()
+    assert writes(control) == [] and "~" not in summary(refresh), refresh
+
+    # The preview moves no hub or group anywhere but to the default provider: nothing of ours is created,
+    # updated, replaced or deleted; only the instances no hub uses any more are to be deleted.
+    preview = project.preview()
+    assert preview.steps() == {} and "replace" not in preview.stdout, preview
+    assert f"- {len(instances)} to delete" in summary(preview), preview
+    control.clear_requests()
+    moved = project.up()
+    assert writes(control) == [], writes(control)
+    assert moved.steps() == {}, moved
+    assert f"- {len(instances)} deleted" in summary(moved), moved
+    assert f"{len(before) + 1} unchanged" in summary(moved), moved
+    assert "replaced" not in summary(moved) and "updated" not in summary(moved), moved
+    after = dynamic_resources(project)
+    assert {provider_of(r) for r in after.values()} == {DEFAULT_PROVIDER}
+    assert {key: r["id"] for key, r in after.items()} == {key: r["id"] for key, r in before.items()}
+    assert not any(r["type"] == "pulumi:providers:pulumi-python" and not r["urn"].endswith("::default")
+                   for r in project.resources())
+
+    # Settled: a no-op up writes nothing and changes nothing; destroy from the moved state.
+    control.clear_requests()
+    again = project.up()
+    assert writes(control) == [], writes(control)
+    assert not any(word in summary(again) for word in ("created", "updated", "replaced", "deleted")), again
+    project.destroy()
+    assert arm.hub_names(resource_group) == []
+
+
+def test_a_stack_on_the_earlier_default_spread_is_refreshed_and_destroyed_by_the_new_default(
+        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str) -> None:
     project.set_program_config({"hubs": fleet("old", 2, groups=("analytics",))})
-    set_processes(project, 1)
+    set_processes(project, SPREAD)
     project.up()
     set_processes(project, None)
+    control.clear_requests()
+    project.refresh()
+    assert writes(control) == []
     project.destroy()
     assert arm.hub_names(resource_group) == []
     assert dynamic_resources(project) == {}
 
 
+@ARRANGEMENT
 def test_a_throttled_burst_of_hub_creates_is_waited_out(
-        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str) -> None:
+        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str,
+        processes: int | None) -> None:
     hubs = fleet("busy", 6)
     project.set_program_config({"hubs": hubs})
+    if processes is not None:  # else the default
+        set_processes(project, processes)
     control.add_fault(kind="throttle", method="PUT", path="/IotHubs/", count=8, retry_after=1)
     project.up()
     assert arm.hub_names(resource_group) == sorted(hub["name"] for hub in hubs.values())
@@ -204,10 +264,14 @@ def test_a_throttled_burst_of_hub_creates_is_waited_out(
     assert len(throttled) == 8
 
 
+@ARRANGEMENT
 def test_a_fleet_up_cut_off_mid_way_converges_on_one_owned_hub_each(
-        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str) -> None:
+        project: PulumiProject, control: EmulatorControl, arm: Arm, resource_group: str,
+        processes: int | None) -> None:
     hubs = fleet("cut", 3, groups=("analytics",))
     project.set_program_config({"hubs": hubs})
+    if processes is not None:  # else the default
+        set_processes(project, processes)
     control.set_provisioning("seconds", 4)
     cut_off_up(project, control, "e2e-cut0")
     control.set_provisioning("immediate")
