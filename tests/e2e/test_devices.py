@@ -2,12 +2,14 @@
 gateway and a leaf device under it through up, a device change, a twin changed elsewhere with refresh, and
 destroy, against the emulator's service API (reached through `iothub:serviceEndpoint`, with real SAS
 verification); the keys and connection strings only ever encrypted in the state; bad device input refused at
-preview."""
+preview; a create cut off after the service accepted it converging, and the devices following their replaced
+hub."""
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +19,7 @@ from harness.cli import PulumiProject
 from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_emulator.testing import ServiceSession
+from tests.e2e.interrupt import converge, kill_session
 from tests.e2e.requests import is_write
 from tests.lifecycle.arm import Arm
 
@@ -28,18 +31,26 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def hub(sensor: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": HUB_NAME, "partitionCount": 2, "devices": {
-        "gateway": {"iotEdge": True, "twinTags": {"site": "lab"},
-                    "authentication": {"symmetricKey": {"primaryKey": GIVEN_KEY, "secondaryKey": GIVEN_KEY}}},
-        "sensor-1": {"parent": "gateway", "desiredProperties": {"interval": 30}, **(sensor or {})},
-    }}
+    return {
+        "name": HUB_NAME,
+        "partitionCount": 2,
+        "devices": {
+            "gateway": {
+                "iotEdge": True,
+                "twinTags": {"site": "lab"},
+                "authentication": {"symmetricKey": {"primaryKey": GIVEN_KEY, "secondaryKey": GIVEN_KEY}},
+            },
+            "sensor-1": {"parent": "gateway", "desiredProperties": {"interval": 30}, **(sensor or {})},
+        },
+    }
 
 
 @pytest.fixture
 def devices_project(project: PulumiProject, emulator: EmulatorServer) -> PulumiProject:
     """The e2e stack with the hubs' service API on the emulator, set as a user would."""
-    project.run("config", "set", "--stack", project.stack, "--plaintext", "iothub:serviceEndpoint",
-                emulator.url)
+    project.run(
+        "config", "set", "--stack", project.stack, "--plaintext", "iothub:serviceEndpoint", emulator.url
+    )
     return project
 
 
@@ -76,19 +87,29 @@ def position(log: list[dict[str, Any]], method: str, suffix: str) -> int:
 
 
 def test_devices_up_change_twin_drift_refresh_and_destroy(
-        devices_project: PulumiProject, control: EmulatorControl, arm: Arm, portal: ServiceSession,
-        resource_group: str) -> None:
+    devices_project: PulumiProject,
+    control: EmulatorControl,
+    arm: Arm,
+    portal: ServiceSession,
+    resource_group: str,
+) -> None:
     project = devices_project
     project.set_program_config({"hubs": {"edge": hub()}})
     control.clear_requests()
 
     created = project.up()
 
-    assert created.steps() == {"edge": {"created"}, "edge-gateway": {"created"},
-                               "edge-sensor-1": {"created"}}, created
+    assert created.steps() == {
+        "edge": {"created"},
+        "edge-gateway": {"created"},
+        "edge-sensor-1": {"created"},
+    }, created
     log = write_log(control)
-    assert (position(log, "PUT", f"/IotHubs/{HUB_NAME}") < position(log, "PUT", "/devices/gateway")
-            < position(log, "PUT", "/devices/sensor-1"))
+    assert (
+        position(log, "PUT", f"/IotHubs/{HUB_NAME}")
+        < position(log, "PUT", "/devices/gateway")
+        < position(log, "PUT", "/devices/sensor-1")
+    )
     device_puts = [r for r in log if r["path"].startswith("/devices/")]
     assert [r["headers"].get("if-none-match") for r in device_puts] == ["*", "*"]
     assert all(r["headers"]["authorization"] == "<redacted>" for r in device_puts)  # SAS, not the bearer
@@ -102,11 +123,16 @@ def test_devices_up_change_twin_drift_refresh_and_destroy(
     assert project.outputs()["devices"] == {"edge": {"gateway": "gateway", "sensor-1": "sensor-1"}}
 
     # Keys and connection strings: encrypted in the state, revealed only on request.
-    keys = [d["authentication"]["symmetricKey"][k] for d in (gateway, sensor)
-            for k in ("primaryKey", "secondaryKey")]
+    keys = [
+        d["authentication"]["symmetricKey"][k]
+        for d in (gateway, sensor)
+        for k in ("primaryKey", "secondaryKey")
+    ]
     revealed = project.outputs(show_secrets=True)["deviceConnectionStrings"]["edge"]
-    assert revealed["sensor-1"] == (f"HostName={HUB_NAME}.azure-devices.net;DeviceId=sensor-1;"
-                                    f"SharedAccessKey={sensor['authentication']['symmetricKey']['primaryKey']}")
+    assert revealed["sensor-1"] == (
+        f"HostName={HUB_NAME}.azure-devices.net;DeviceId=sensor-1;"
+        f"SharedAccessKey={sensor['authentication']['symmetricKey']['primaryKey']}"
+    )
     exported = stored_resources(project)
     for secret in [*keys, *revealed.values()]:
         assert secret not in exported
@@ -118,14 +144,17 @@ def test_devices_up_change_twin_drift_refresh_and_destroy(
     assert state["etag"] == sensor["etag"] and state["parent_scope"] == gateway["deviceScope"]
 
     # A device change: status and a desired property, in place with the etags in state.
-    project.set_program_config({"hubs": {"edge": hub({"status": "disabled",
-                                                      "desiredProperties": {"interval": 60}})}})
+    project.set_program_config(
+        {"hubs": {"edge": hub({"status": "disabled", "desiredProperties": {"interval": 60}})}}
+    )
     control.clear_requests()
     changed = project.up()
     assert changed.steps() == {"edge-sensor-1": {"updated"}}, changed
     writes = write_log(control)
-    assert [(r["method"], r["path"]) for r in writes] == [("PUT", "/devices/sensor-1"),
-                                                         ("PATCH", "/twins/sensor-1")]
+    assert [(r["method"], r["path"]) for r in writes] == [
+        ("PUT", "/devices/sensor-1"),
+        ("PATCH", "/twins/sensor-1"),
+    ]
     assert writes[0]["headers"]["if-match"].strip('"') == state["etag"]
     assert writes[1]["headers"]["if-match"].strip('"') == state["twin_etag"]
     assert live(portal, "/devices/sensor-1")["status"] == "disabled"
@@ -133,8 +162,12 @@ def test_devices_up_change_twin_drift_refresh_and_destroy(
 
     # A twin change made elsewhere: refresh shows it, the next up restores the program's value.
     twin = live(portal, "/twins/sensor-1")
-    outside = portal.call("PATCH", "/twins/sensor-1", json={"properties": {"desired": {"interval": 5}}},
-                          headers={"If-Match": f'"{twin["etag"]}"'})
+    outside = portal.call(
+        "PATCH",
+        "/twins/sensor-1",
+        json={"properties": {"desired": {"interval": 5}}},
+        headers={"If-Match": f'"{twin["etag"]}"'},
+    )
     assert outside.status_code == 200, outside.text
     control.clear_requests()
     refreshed = project.refresh()
@@ -153,23 +186,40 @@ def test_devices_up_change_twin_drift_refresh_and_destroy(
     destroyed = project.destroy()
     assert destroyed.names("deleted") == ["edge", "edge-gateway", "edge-sensor-1"], destroyed
     log = write_log(control)
-    assert (position(log, "DELETE", "/devices/sensor-1") < position(log, "DELETE", "/devices/gateway")
-            < position(log, "DELETE", f"/IotHubs/{HUB_NAME}"))
+    assert (
+        position(log, "DELETE", "/devices/sensor-1")
+        < position(log, "DELETE", "/devices/gateway")
+        < position(log, "DELETE", f"/IotHubs/{HUB_NAME}")
+    )
     assert all(r["headers"]["if-match"] != "*" for r in log if r["path"].startswith("/devices/"))
     assert arm.hub_names(resource_group) == []
 
 
 def test_bad_device_input_fails_preview_naming_the_property_and_sends_nothing(
-        devices_project: PulumiProject, control: EmulatorControl) -> None:
+    devices_project: PulumiProject, control: EmulatorControl
+) -> None:
     short_key = base64.b64encode(b"k" * 8).decode()
     cases = [
         ({"sensor/1": {}}, "device_id"),
-        ({"sensor-1": {"authentication": {"symmetricKey": {"primaryKey": short_key,
-                                                           "secondaryKey": short_key}}}},
-         "primary_key must be base64 of 16-64 bytes"),
-        ({"sensor-1": {"authentication": {"type": "selfSigned",
-                                          "x509Thumbprint": {"primaryThumbprint": "z" * 40}}}},
-         "hex digits"),
+        (
+            {
+                "sensor-1": {
+                    "authentication": {"symmetricKey": {"primaryKey": short_key, "secondaryKey": short_key}}
+                }
+            },
+            "primary_key must be base64 of 16-64 bytes",
+        ),
+        (
+            {
+                "sensor-1": {
+                    "authentication": {
+                        "type": "selfSigned",
+                        "x509Thumbprint": {"primaryThumbprint": "z" * 40},
+                    }
+                }
+            },
+            "hex digits",
+        ),
     ]
     for devices, words in cases:
         devices_project.set_program_config({"hubs": {"bad": {"name": "e2e-bad-devices", "devices": devices}}})
@@ -178,3 +228,58 @@ def test_bad_device_input_fails_preview_naming_the_property_and_sends_nothing(
         assert preview.code != 0, preview
         assert words in preview.output, preview
         assert control.requests() == []
+
+
+def wait_for_device_put(control: EmulatorControl, device: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(
+        r["method"] == "PUT" and r["path"] == f"/devices/{device}" and r["status"] == 200
+        for r in control.requests()
+    ):
+        assert time.monotonic() < deadline, f"the CLI never sent the PUT of device {device}"
+        time.sleep(0.05)
+
+
+def test_devices_follow_a_replaced_hub_and_a_cut_off_create_converges(
+    devices_project: PulumiProject, control: EmulatorControl, portal: ServiceSession
+) -> None:
+    project = devices_project
+    project.set_program_config({"hubs": {"edge": hub()}})
+
+    # Cut off right after the service accepted the gateway's PUT: the next runs continue with that device.
+    running = project.start("up", "--stack", project.stack, "--non-interactive", "--yes", "--skip-preview")
+    try:
+        wait_for_device_put(control, "gateway")
+    finally:
+        kill_session(running.pid)
+        running.wait()
+    made = live(portal, "/devices/gateway")
+    runs = converge(project)
+    assert runs[-1].code == 0, runs[-1]
+    assert live(portal, "/devices/gateway")["generationId"] == made["generationId"]  # the same device
+    assert [d["deviceId"] for d in portal.call("GET", "/devices").json()] == ["gateway", "sensor-1"]
+    assert project.resource("edge-gateway")["outputs"]["generation_id"] == made["generationId"]
+
+    # The hub replaced (partition count): its devices are deleted before it and created on the new hub.
+    project.set_program_config({"hubs": {"edge": {**hub(), "partitionCount": 4}}})
+    control.clear_requests()
+    replaced = project.up()
+    assert replaced.steps() == {
+        name: {"deleted", "created", "replaced"} for name in ("edge", "edge-gateway", "edge-sensor-1")
+    }, replaced
+    log = write_log(control)
+    hub_delete = position(log, "DELETE", f"/IotHubs/{HUB_NAME}")
+    assert (
+        position(log, "DELETE", "/devices/sensor-1")
+        < position(log, "DELETE", "/devices/gateway")
+        < hub_delete
+    )
+    hub_put = position(log, "PUT", f"/IotHubs/{HUB_NAME}")
+    assert (
+        hub_delete
+        < hub_put
+        < position(log, "PUT", "/devices/gateway")
+        < position(log, "PUT", "/devices/sensor-1")
+    )
+    assert live(portal, "/devices/gateway")["generationId"] != made["generationId"]  # a new device
+    project.destroy()
