@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
-from pulumi import Output, ResourceOptions
+from pulumi import ResourceOptions
 from pulumi.dynamic import Resource
 
 from iothub_provider.resources import device_schema as schema
+from iothub_provider.resources import registration
 from iothub_provider.resources.device_provider import DeviceProvider
 from iothub_provider.resources.device_types import DeviceArgs, DeviceOutputs
-from iothub_provider.resources.hub import snake_case_props
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -32,15 +32,6 @@ if TYPE_CHECKING:
     from iothub_provider.resources.device_types import DeviceArgsDict
 
 __all__ = ["Device", "DeviceArgs"]
-
-NESTED = tuple(p for p in schema.INPUTS if p.shape is not None)
-
-
-def _declared_outputs() -> dict[str, Any]:
-    """Every output key, declared so it becomes an attribute (dynamic resources only expose declared keys)."""
-    keys = [*schema.INPUT_KEYS, *schema.COMPUTED_OUTPUTS, *schema.SECRET_OUTPUTS]
-    return {k: None for k in keys if k != "id"}
-
 
 class Device(DeviceOutputs, Resource, module="iothub", name="Device"):
     """A device identity in an IoT hub's identity registry, with its twin's tags and desired properties."""
@@ -64,12 +55,7 @@ class Device(DeviceOutputs, Resource, module="iothub", name="Device"):
             raise TypeError("pass either a DeviceArgs or keyword arguments, not both")
         args = args if args is not None else DeviceArgs(**kwargs)
         warnings: list[str] = []
-        props = {**_declared_outputs(), **snake_case_props(args.to_props(), warnings.append, NESTED)}
-        for key in schema.SECRET_INPUTS:  # keys: encrypted in state as inputs too
-            if props.get(key) is not None:
-                props[key] = Output.secret(props[key])
-        props["pulumi_owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
-        secret = ResourceOptions(additional_secret_outputs=[*schema.SECRET_OUTPUTS, *schema.SECRET_INPUTS])
-        super().__init__(DeviceProvider(), resource_name, props, ResourceOptions.merge(opts, secret))
+        props = registration.registered_props(schema, resource_name, args.to_props(), warnings.append)
+        super().__init__(DeviceProvider(), resource_name, props, registration.secret_options(schema, opts))
         for message in warnings:
             pulumi.log.warn(message, resource=self)

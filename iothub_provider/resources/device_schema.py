@@ -85,6 +85,7 @@ PROPERTIES: tuple[Property, ...] = (
 
 BY_NAME = {p.name: p for p in PROPERTIES}
 INPUTS = tuple(p for p in PROPERTIES if p.is_input)
+NESTED = tuple(p for p in INPUTS if p.shape is not None)
 DEVICE_INPUTS = tuple(p for p in PROPERTIES if p.kind == "managed" and p.arm)
 TWIN_INPUTS = tuple(p for p in PROPERTIES if p.kind == "twin")
 TWIN_OUTPUTS = ("twin_etag", "twin_version")

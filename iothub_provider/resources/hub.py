@@ -25,16 +25,14 @@ inputs and outputs both, so the state holds them encrypted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 import pulumi
-from pulumi import Input, Output, ResourceOptions
+from pulumi import Input, ResourceOptions
 from pulumi.dynamic import Resource
 
 from iothub_provider.resources import hub_schema as schema
-from iothub_provider.resources import sharding
-from iothub_provider.resources.arm_shapes import Property, from_arm
+from iothub_provider.resources import registration, sharding
 from iothub_provider.resources.hub_provider import IotHubProvider
 from iothub_provider.resources.hub_types import IotHubArgs, IotHubOutputs
 
@@ -49,40 +47,8 @@ ARG_NAMES = tuple(p.name for p in schema.INPUTS)
 """The keyword arguments of ``IotHub`` (the fuzzer draws from them)."""
 
 
-def _declared_outputs() -> dict[str, Any]:
-    """Every output key, declared so it becomes an attribute (dynamic resources only expose declared keys)."""
-    keys = [*schema.INPUT_KEYS, *schema.COMPUTED_OUTPUTS, *schema.SECRET_OUTPUTS]
-    return {k: None for k in keys if k != "id"}
-
-
 def _secret_options(opts: ResourceOptions | None, **extra: Any) -> ResourceOptions:
-    own = ResourceOptions(additional_secret_outputs=[*schema.SECRET_OUTPUTS, *schema.SECRET_INPUTS], **extra)
-    return ResourceOptions.merge(opts, own)
-
-
-def _later(value: Any, convert: Callable[[Any], Any]) -> Any:
-    return Output.from_input(value).apply(convert)
-
-
-def snake_case_props(
-    props: dict[str, Any], warn: Callable[[str], None], nested: tuple[Property, ...] = schema.NESTED
-) -> dict[str, Any]:
-    """Nested settings as plain snake_case dicts (args objects unpacked; values not known yet converted
-    once they are), and a warning for each key still spelled the ARM way (``maxDeliveryCount``)."""
-    out = dict(props)
-    for prop in nested:
-        if prop.name not in out or prop.shape is None:
-            continue
-        told: set[tuple[str, str]] = set()
-
-        def renamed(arm: str, snake: str, name: str = prop.name, told: set[tuple[str, str]] = told) -> None:
-            if (arm, snake) not in told:
-                told.add((arm, snake))
-                warn(f"{name}: {arm!r} is the ARM spelling; write {snake!r} (snake_case, as in "
-                     "pulumi-azure-native). The camelCase form still works.")
-
-        out[prop.name] = from_arm(prop.shape, out[prop.name], prop.container, later=_later, renamed=renamed)
-    return out
+    return registration.secret_options(schema, opts, **extra)
 
 
 class IotHub(IotHubOutputs, Resource, module="iothub", name="IotHub"):
@@ -107,11 +73,7 @@ class IotHub(IotHubOutputs, Resource, module="iothub", name="IotHub"):
             raise TypeError("pass either an IotHubArgs or keyword arguments, not both")
         args = args if args is not None else IotHubArgs(**kwargs)
         warnings: list[str] = []
-        props = {**_declared_outputs(), **snake_case_props(args.to_props(), warnings.append)}
-        for key in schema.SECRET_INPUTS:  # connection strings with keys: encrypted in state as inputs too
-            if props.get(key) is not None:
-                props[key] = Output.secret(props[key])
-        props["pulumi_owner"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}"
+        props = registration.registered_props(schema, resource_name, args.to_props(), warnings.append)
         opts = sharding.place(resource_name, opts)  # its own provider process (README "Deploying a fleet")
         super().__init__(IotHubProvider(), resource_name, props, _secret_options(opts))
         for message in warnings:
@@ -122,6 +84,7 @@ class IotHub(IotHubOutputs, Resource, module="iothub", name="IotHub"):
         """Read an existing hub by its ARM id without managing it (Pulumi never updates or deletes it)."""
         hub = IotHub.__new__(IotHub)
         Resource.__init__(
-            hub, IotHubProvider(), resource_name, _declared_outputs(), _secret_options(opts, id=id)
+            hub, IotHubProvider(), resource_name, registration.declared_outputs(schema),
+            _secret_options(opts, id=id)
         )
         return hub

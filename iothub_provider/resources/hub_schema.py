@@ -21,9 +21,9 @@ Nested types follow the 2023-06-30 spec (``../specs``) and carry pulumi-azure-na
 
 from __future__ import annotations
 
-from iothub_provider.resources.arm_shapes import Field, Property, Shape, config_key
-
-__all__ = ["PROPERTIES", "Property", "config_key"]
+from iothub_provider.resources.arm_shapes import Field, Shape
+from iothub_provider.resources.arm_shapes import Property as Property  # re-exported: the stack program's
+from iothub_provider.resources.arm_shapes import config_key as config_key  # config keys come from here
 
 MANAGED_IDENTITY = Shape(
     "ManagedIdentity",

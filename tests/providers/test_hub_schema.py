@@ -11,7 +11,7 @@ from pulumi.output import Unknown
 
 from iothub_provider import CloudToDevicePropertiesArgs, FeedbackPropertiesArgs, IotHubArgs
 from iothub_provider.resources import hub_schema as schema
-from iothub_provider.resources.hub import snake_case_props
+from iothub_provider.resources.registration import snake_case_props
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,7 @@ def test_args_objects_become_snake_case_dicts_without_warnings() -> None:
     c2d = CloudToDevicePropertiesArgs(
         max_delivery_count=5, feedback=FeedbackPropertiesArgs(ttl_as_iso8601="PT1H")
     )
-    props = snake_case_props({"cloud_to_device": c2d, "partition_count": 4}, warnings.append)
+    props = snake_case_props({"cloud_to_device": c2d, "partition_count": 4}, warnings.append, schema.NESTED)
     assert props == {
         "cloud_to_device": {"max_delivery_count": 5, "feedback": {"ttl_as_iso8601": "PT1H"}},
         "partition_count": 4,
@@ -74,7 +74,7 @@ def test_arm_spelled_keys_are_converted_with_one_warning_each_naming_the_new_key
         for i in range(2)
     ]
     props = snake_case_props(
-        {"routing": {"routes": routes}, "tags": {"maxDeliveryCount": "tag"}}, warnings.append
+        {"routing": {"routes": routes}, "tags": {"maxDeliveryCount": "tag"}}, warnings.append, schema.NESTED
     )
     assert props["routing"]["routes"][1] == {
         "name": "r1",
@@ -90,17 +90,19 @@ def test_arm_spelled_keys_are_converted_with_one_warning_each_naming_the_new_key
 
 def test_values_not_known_yet_pass_through_the_provider_side_conversion() -> None:
     unknown = Unknown()
-    props = snake_case_props({"cloud_to_device": {"maxDeliveryCount": unknown}}, lambda _: None)
+    props = snake_case_props(
+        {"cloud_to_device": {"maxDeliveryCount": unknown}}, lambda _: None, schema.NESTED
+    )
     assert props["cloud_to_device"]["max_delivery_count"] is unknown
 
 
 def test_every_stack_config_key_and_input_is_in_the_readme() -> None:
     """The stack program takes every input under its camelCase key (derived); the README must list each."""
     readme = (ROOT / "README.md").read_text()
-    reference = readme[readme.index("Settings of one hub"):]
+    reference = readme[readme.index("Settings of one hub") :]
     reference = reference[: reference.index("Exports:")]
     for prop in schema.INPUTS:
         assert f"`{schema.config_key(prop)}`" in reference, schema.config_key(prop)
-    api = readme[readme.index("`IotHub` inputs, validated"):readme.index("`ConsumerGroup` inputs:")]
+    api = readme[readme.index("`IotHub` inputs, validated") : readme.index("`ConsumerGroup` inputs:")]
     for prop in schema.INPUTS:
         assert f"`{prop.name}`" in api, prop.name
