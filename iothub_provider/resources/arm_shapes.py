@@ -19,6 +19,7 @@ are the keys of maps (``storage_endpoints["$default"]``, tag names, identity ids
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Callable
@@ -185,3 +186,23 @@ def config_key(prop: Property) -> str:
         return prop.config_key
     head, *rest = prop.name.split("_")
     return head + "".join(word.capitalize() for word in rest)
+
+
+def get_path(doc: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in a document (ARM's, the service's), None where the path is missing."""
+    for key in path:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(key)
+    return doc
+
+
+def set_path(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """A copy of ``value`` at ``path``, making the objects on the way."""
+    for key in path[:-1]:
+        child = doc.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            doc[key] = child
+        doc = child
+    doc[path[-1]] = copy.deepcopy(value)

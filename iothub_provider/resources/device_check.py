@@ -37,9 +37,7 @@ def check_device(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, 
     v.check_subscription(f, inputs)
     v.check_required_string(f, inputs, "hub_name", "the IoT hub the device belongs to (its name output)")
     _device_id(f, olds, inputs)
-    for prop in schema.INPUTS:
-        if prop.type == "bool":
-            v.check_bool(f, inputs, prop.name)
+    v.check_bools(f, inputs, schema.INPUTS)
     v.check_choice(f, inputs, "status", STATUSES)
     _status_reason(f, inputs)
     _authentication(f, inputs)

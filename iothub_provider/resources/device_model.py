@@ -16,8 +16,7 @@ import copy
 from typing import Any
 
 from iothub_provider.resources import device_schema as schema
-from iothub_provider.resources.arm_shapes import from_arm, to_arm
-from iothub_provider.resources.hub_model import get_path, set_path
+from iothub_provider.resources.arm_shapes import from_arm, get_path, set_path, to_arm
 from iothub_provider.resources.values import project
 
 WRITABLE = (

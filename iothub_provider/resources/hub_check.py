@@ -62,9 +62,7 @@ def check_hub(olds: dict[str, Any], news: dict[str, Any]) -> tuple[dict[str, Any
     v.check_choice(f, inputs, "min_tls_version", ["1.2"])
     v.check_choice(f, inputs, "public_network_access", ["Enabled", "Disabled"])
     v.check_choice(f, inputs, "features", ["None", "DeviceManagement"])
-    for prop in schema.INPUTS:
-        if prop.type == "bool":
-            v.check_bool(f, inputs, prop.name)
+    v.check_bools(f, inputs, schema.INPUTS)
     _nested(f, inputs)
     _outbound(f, inputs)
     _cloud_to_device(f, inputs, tier)

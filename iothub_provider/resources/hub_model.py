@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from iothub_provider.resources import hub_schema as schema
-from iothub_provider.resources.arm_shapes import from_arm, to_arm
+from iothub_provider.resources.arm_shapes import from_arm, get_path, set_path, to_arm
 from iothub_provider.resources.hub_check import OWNER_TAG
 from iothub_provider.resources.values import is_unknown, project, same_location
 
@@ -46,24 +46,6 @@ def normalised(props: dict[str, Any]) -> dict[str, Any]:
         if prop.name in out and not is_unknown(out[prop.name]):
             out[prop.name] = input_value(prop.name, out[prop.name])
     return out
-
-
-def get_path(doc: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(key)
-    return doc
-
-
-def set_path(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        child = doc.get(key)
-        if not isinstance(child, dict):
-            child = {}
-            doc[key] = child
-        doc = child
-    doc[path[-1]] = copy.deepcopy(value)
 
 
 def merged_tags(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from iothub_provider.resources.arm_shapes import Field, Shape
+from iothub_provider.resources.arm_shapes import Field, Property, Shape
 from iothub_provider.resources.values import as_whole_number, is_unknown
 
 GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -69,6 +69,13 @@ def check_bool(f: Failures, props: dict[str, Any], key: str) -> None:
     value = props.get(key)
     if value is not None and not is_unknown(value) and not isinstance(value, bool):
         f.add(key, f"{key} must be true or false, got {value!r}")
+
+
+def check_bools(f: Failures, props: dict[str, Any], schema_inputs: Iterable[Property]) -> None:
+    """Every boolean input of a resource's schema is true or false."""
+    for prop in schema_inputs:
+        if prop.type == "bool":
+            check_bool(f, props, prop.name)
 
 
 def check_choice(f: Failures, props: dict[str, Any], key: str, choices: Iterable[str]) -> None:
