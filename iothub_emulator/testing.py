@@ -103,7 +103,45 @@ def hub_body(
     return body
 
 
-class ArmSession:
+class _Default:
+    """The api-version a session sends when a call names none (a marker: ``None`` means send none)."""
+
+
+class _RawSession:
+    """Requests to the emulator over real HTTP with fixed headers, an api-version on every call unless told
+    otherwise (``api_version=None``: a status URL already carries its own), paths relative to ``url`` and
+    absolute URLs used as they are."""
+
+    default_api_version = API_VERSION
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        self.url = url.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers.update(headers)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_version: str | None | type[_Default] = _Default,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """One request."""
+        query = dict(params or {})
+        version = self.default_api_version if api_version is _Default else api_version
+        if version is not None:
+            query["api-version"] = str(version)
+        url = path if path.startswith("http") else self.url + path
+        return self.session.request(method, url, params=query, json=json, headers=headers or {}, timeout=30)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class ArmSession(_RawSession):
     """Raw ARM calls to the emulator over real HTTP (``requests``), with its bearer token and an
     api-version on every call, for tests that assert on exact status codes, headers and bodies.
 
@@ -117,28 +155,9 @@ class ArmSession:
         subscription_id: str = "00000000-0000-0000-0000-000000000000",
         resource_group: str = "rg-test",
     ) -> None:
-        self.url = url.rstrip("/")
+        super().__init__(url, {"Authorization": f"Bearer {token}"})
         self.subscription_id = subscription_id
         self.resource_group = resource_group
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        api_version: str | None = API_VERSION,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> requests.Response:
-        """One request; ``api_version=None`` sends none (a status URL already carries its own)."""
-        query = dict(params or {})
-        if api_version is not None:
-            query["api-version"] = api_version
-        url = path if path.startswith("http") else self.url + path
-        return self.session.request(method, url, params=query, json=json, headers=headers or {}, timeout=30)
 
     def hub_path(self, name: str, rg: str | None = None, sub: str | None = None) -> str:
         return hub_path(name, rg or self.resource_group, sub or self.subscription_id)
@@ -159,9 +178,6 @@ class ArmSession:
         result: dict[str, Any] = response.json()
         return result
 
-    def close(self) -> None:
-        self.session.close()
-
 
 SERVICE_API_VERSION = "2021-04-12"
 """The api-version ``ServiceSession`` sends unless told otherwise (what the provider's client sends)."""
@@ -180,38 +196,17 @@ def sas_token(resource: str, key: str, policy: str, expiry: int) -> str:
     return sas.sign(resource, key, policy, expiry)
 
 
-class ServiceSession:
+class ServiceSession(_RawSession):
     """Raw calls to a hub's service API on the emulator over real HTTP: every request goes to ``url`` with
     ``Host: <hub>.azure-devices.net`` and the ``authorization`` given (a SAS token, or ``Bearer <emulator
     token>``) and an api-version, as a client configured with ``iothub:serviceEndpoint`` sends them."""
 
+    default_api_version = SERVICE_API_VERSION
+
     def __init__(self, url: str, hub_name: str, authorization: str | None) -> None:
-        self.url = url.rstrip("/")
         self.host = service_host(hub_name)
-        self.session = requests.Session()
-        self.session.headers["Host"] = self.host
-        if authorization is not None:
-            self.session.headers["Authorization"] = authorization
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        api_version: str | None = SERVICE_API_VERSION,
-        json: Any = None,
-        headers: dict[str, str] | None = None,
-        params: dict[str, str] | None = None,
-    ) -> requests.Response:
-        query = dict(params or {})
-        if api_version is not None:
-            query["api-version"] = api_version
-        return self.session.request(
-            method, self.url + path, params=query, json=json, headers=headers or {}, timeout=30
-        )
-
-    def close(self) -> None:
-        self.session.close()
+        auth = {"Authorization": authorization} if authorization is not None else {}
+        super().__init__(url, {"Host": self.host, **auth})
 
 
 class EmulatorTime:
