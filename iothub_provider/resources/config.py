@@ -12,10 +12,10 @@ from iothub_provider.resources import call_pool
 
 def configure_from_request(req: ConfigureRequest) -> None:
     """Read ``iothub:*`` (environment as fallback), hand the settings to the process's ARM client, and let
-    the process serve ``iothub:providerCalls`` calls at once (``call_pool``)."""
+    the process run up to ``iothub:providerCalls`` calls at once while calls wait on Azure (``call_pool``)."""
     settings = settings_from(namespaced(req.config))
     runtime.configure(settings)
-    call_pool.widen(settings.provider_calls)
+    call_pool.allow(settings.provider_calls)
 
 
 def settings_or_none() -> Settings | None:

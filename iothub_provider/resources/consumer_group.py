@@ -41,6 +41,7 @@ from iothub_provider.client.api import ConsumerGroupRef, HubRef, IotHubApi
 from iothub_provider.client.transport import new_client_request_id
 from iothub_provider.errors import NotFoundError, OwnershipError
 from iothub_provider.resources import validation as v
+from iothub_provider.resources.call_pool import sends_requests
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.diagnostics import warn
 from iothub_provider.resources.hub_check import OWNER_TAG
@@ -154,6 +155,7 @@ class ConsumerGroupProvider(ResourceProvider):
             changes=bool(replaces), replaces=replaces, delete_before_replace=bool(replaces) and keeps_name
         )
 
+    @sends_requests
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
         api, ref, crid = runtime.current_api(), group_ref(inputs), new_client_request_id()
@@ -189,6 +191,7 @@ class ConsumerGroupProvider(ResourceProvider):
             f"choose another name. [x-ms-client-request-id: {crid}]"
         )
 
+    @sends_requests
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = user_props(props)
         ref = group_ref(old, id_)
@@ -207,6 +210,7 @@ class ConsumerGroupProvider(ResourceProvider):
         outs = {**old, **_outputs(live, inputs, ref)}
         return ReadResult(str(outs["id"]), outs, {k: outs[k] for k in STATE_KEYS if k in outs})
 
+    @sends_requests
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         ref = group_ref(user_props(_props), _id)
         runtime.current_api().delete_consumer_group(ref, client_request_id=new_client_request_id())

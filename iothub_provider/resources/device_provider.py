@@ -48,6 +48,7 @@ from iothub_provider.errors import (
 )
 from iothub_provider.resources import device_model as model
 from iothub_provider.resources import device_schema as schema
+from iothub_provider.resources.call_pool import sends_requests
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.consumer_group import same_stack
 from iothub_provider.resources.device_check import check_device
@@ -96,6 +97,7 @@ class DeviceProvider(ResourceProvider):
 
     # -- create -------------------------------------------------------------------------------------------
 
+    @sends_requests
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
         service, ref, crid = runtime.current_service(), device_ref(inputs), new_client_request_id()
@@ -140,6 +142,7 @@ class DeviceProvider(ResourceProvider):
 
     # -- update -------------------------------------------------------------------------------------------
 
+    @sends_requests
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         old, inputs = model.normalised(user_props(_olds)), user_props(_news)
         service, ref, crid = runtime.current_service(), device_ref(inputs), new_client_request_id()
@@ -202,6 +205,7 @@ class DeviceProvider(ResourceProvider):
 
     # -- read and delete ----------------------------------------------------------------------------------
 
+    @sends_requests
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = model.normalised(user_props(props))
         service, ref, crid = runtime.current_service(), device_ref(old), new_client_request_id()
@@ -217,6 +221,7 @@ class DeviceProvider(ResourceProvider):
         refreshed = {k: outs[k] for k in schema.INPUT_KEYS if k in inputs}
         return ReadResult(id_, outs, refreshed)
 
+    @sends_requests
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         old = user_props(_props)
         service, ref, crid = runtime.current_service(), device_ref(old), new_client_request_id()

@@ -56,6 +56,7 @@ from iothub_provider.errors import (
 )
 from iothub_provider.resources import hub_model as model
 from iothub_provider.resources import hub_schema as schema
+from iothub_provider.resources.call_pool import sends_requests
 from iothub_provider.resources.config import configure_from_request, settings_or_none
 from iothub_provider.resources.diagnostics import warn
 from iothub_provider.resources.hub_check import OWNER_TAG, check_hub, tier_of
@@ -135,6 +136,7 @@ class IotHubProvider(ResourceProvider):
             delete_before_replace=bool(replaces) and keeps_name,
         )
 
+    @sends_requests
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = user_props(props)
         api, ref, crid = runtime.current_api(), hub_ref(inputs), new_client_request_id()
@@ -235,6 +237,7 @@ class IotHubProvider(ResourceProvider):
             return live
         return api.put_hub(ref, body, if_match=etag or None, client_request_id=crid)
 
+    @sends_requests
     def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
         old, inputs = model.normalised(user_props(_olds)), user_props(_news)
         api, ref, crid = runtime.current_api(), hub_ref(inputs, _id), new_client_request_id()
@@ -285,6 +288,7 @@ class IotHubProvider(ResourceProvider):
         patched = api.patch_hub_tags(ref, tags, if_match=etag or None, client_request_id=crid)
         return patched if patched.get("etag") else api.read_hub_after_write(ref, client_request_id=crid)
 
+    @sends_requests
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         old = model.normalised(user_props(props))
         ref = hub_ref(old, id_)
@@ -319,6 +323,7 @@ class IotHubProvider(ResourceProvider):
                 return live
         return None
 
+    @sends_requests
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         ref = hub_ref(user_props(_props), _id)
         runtime.current_api().delete_hub(ref, client_request_id=new_client_request_id())

@@ -1,47 +1,117 @@
-"""call_pool on a real ThreadPoolExecutor: widened from a worker, the pool runs more calls at once, including
-calls that were already waiting; elsewhere it changes nothing."""
+"""call_pool on a real ThreadPoolExecutor: each call waiting on Azure gets a worker of its own, up to the
+allowed number, calls already queued included; other calls keep the pool's own workers; elsewhere, or before
+the process is configured, nothing changes."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 
+import pytest
+
 from iothub_provider.resources import call_pool
+from iothub_provider.resources.consumer_group import ConsumerGroupProvider
+from iothub_provider.resources.device_provider import DeviceProvider
+from iothub_provider.resources.hub_provider import IotHubProvider
+
+TIMEOUT = 20
+
+
+@pytest.fixture(autouse=True)
+def allowed() -> Iterator[None]:
+    """Each test says what configure allowed; the process-wide setting is put back after it."""
+    yield
+    call_pool.allow(None)
+
+
+def waiting_call(together: threading.Barrier, bounds: list[int | None]) -> None:
+    """A call that waits on Azure: here, until the barrier's other calls are under way too."""
+    with call_pool.waiting_on_azure() as bound:
+        bounds.append(bound)
+        together.wait()
 
 
 def test_not_on_a_pool_worker_nothing_is_changed() -> None:
+    call_pool.allow(32)
     assert call_pool.serving_pool() is None
-    assert call_pool.widen(32) is None
+    with call_pool.waiting_on_azure() as bound:
+        assert bound is None
 
 
-def test_a_pool_widened_from_its_worker_runs_that_many_calls_at_once() -> None:
+def test_before_configure_the_pool_keeps_its_workers() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
-        assert pool.submit(call_pool.widen, 8).result(timeout=10) == 8
-        together = threading.Barrier(8, timeout=10)
-        done = [pool.submit(together.wait) for _ in range(8)]  # each waits until all 8 run at once
-        finished, _ = wait(done, timeout=20)
-        assert len(finished) == 8 and all(f.exception() is None for f in done)
+        bounds: list[int | None] = []
+        pool.submit(waiting_call, threading.Barrier(1), bounds).result(timeout=TIMEOUT)
+        assert bounds == [None]
 
 
-def test_calls_already_waiting_when_the_pool_is_widened_get_workers_too() -> None:
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        release = threading.Event()
-        widened: list[int | None] = []
+def test_every_call_waiting_on_azure_gets_a_worker_even_when_it_arrived_while_all_were_busy() -> None:
+    call_pool.allow(32)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together, bounds = threading.Barrier(8, timeout=TIMEOUT), []
+        calls = [pool.submit(waiting_call, together, bounds) for _ in range(8)]  # 6 of them queue at first
+        finished, _ = wait(calls, timeout=TIMEOUT)
+        assert len(finished) == 8 and all(c.exception() is None for c in calls)
+        assert max(b for b in bounds if b is not None) <= 2 + 8
 
-        def first() -> None:
-            release.wait(timeout=10)  # hold the only worker while the others queue up
-            widened.append(call_pool.widen(8))
 
-        together = threading.Barrier(5, timeout=10)
-        held = pool.submit(first)
-        waiting = [pool.submit(together.wait) for _ in range(5)]
+def test_the_pool_grows_no_further_than_allowed() -> None:
+    call_pool.allow(4)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together, bounds = threading.Barrier(4, timeout=TIMEOUT), []
+        calls = [pool.submit(waiting_call, together, bounds) for _ in range(8)]  # two rounds of four
+        finished, _ = wait(calls, timeout=TIMEOUT)
+        assert len(finished) == 8 and all(c.exception() is None for c in calls)
+        assert max(b for b in bounds if b is not None) == 4
+
+
+def test_calls_that_wait_on_nothing_never_grow_the_pool() -> None:
+    call_pool.allow(32)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threads = list(pool.map(lambda _: threading.get_ident(), range(50)))
+        assert len(set(threads)) <= 2
+
+
+def test_calls_waiting_on_azure_leave_the_pool_its_own_workers_for_the_rest() -> None:
+    call_pool.allow(32)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        release, started = threading.Event(), threading.Barrier(3, timeout=TIMEOUT)
+
+        def long_call() -> None:
+            with call_pool.waiting_on_azure():
+                started.wait()
+                release.wait(timeout=TIMEOUT)
+
+        held = [pool.submit(long_call) for _ in range(2)]  # both of the pool's own workers
+        started.wait()
+        short_together = threading.Barrier(2, timeout=TIMEOUT)
+        short = [pool.submit(short_together.wait) for _ in range(2)]  # two at once beside the held calls
+        finished, _ = wait(short, timeout=TIMEOUT)
         release.set()
-        held.result(timeout=10)
-        finished, _ = wait(waiting, timeout=20)
-        assert widened == [8]
-        assert len(finished) == 5 and all(f.exception() is None for f in waiting)
+        assert len(finished) == 2 and all(c.exception() is None for c in short)
+        wait(held, timeout=TIMEOUT)
 
 
-def test_a_pool_is_never_narrowed() -> None:
+def test_the_bound_falls_back_when_the_calls_are_done_and_is_never_below_the_pools_own() -> None:
+    call_pool.allow(4)
     with ThreadPoolExecutor(max_workers=16) as pool:
-        assert pool.submit(call_pool.widen, 4).result(timeout=10) == 16
+        bounds: list[int | None] = []
+        pool.submit(waiting_call, threading.Barrier(1), bounds).result(timeout=TIMEOUT)
+        assert bounds == [16]
+    call_pool.allow(32)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bounds = []
+        for _ in range(3):  # one after another: each finds only itself under way
+            pool.submit(waiting_call, threading.Barrier(1), bounds).result(timeout=TIMEOUT)
+        assert bounds == [3, 3, 3]
+
+
+@pytest.mark.parametrize("provider", [IotHubProvider, ConsumerGroupProvider, DeviceProvider],
+                         ids=lambda p: p.__name__)
+def test_exactly_the_steps_that_send_requests_may_grow_the_pool(provider: type) -> None:
+    """Check and diff send nothing (all of a preview and of a no-op up), so they leave the pool as Pulumi
+    made it; every step that waits on Azure is marked."""
+    marked = {name for name in ("check", "diff", "create", "read", "update", "delete")
+              if hasattr(getattr(provider, name), "__wrapped__")}
+    assert marked == {"create", "read", "update", "delete"} & set(vars(provider))
