@@ -13,6 +13,7 @@ the harness's `PulumiProject` with no call log (harness/cli.py), every command's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -207,18 +208,22 @@ def build_cost() -> list[Figure]:
 
 
 class HubSpan:
-    """From the first hub PUT to the moment every hub's keys were listed (which a create does once its hub is
-    active), sampled from the emulator's request log every `interval` s while an `up` runs: how long the hubs
-    themselves took, without the CLI's, the program's and the provider processes' start-up."""
+    """Where an `up` of the fleet spends its time, sampled from the emulator's request log every `interval` s
+    while it runs: from the command's start to the first hub PUT (the CLI, the program, the provider process,
+    Check), the hubs themselves (from that PUT to the moment every hub's keys were listed, which a create does
+    once its hub is active), then until the last consumer group's PUT."""
 
-    def __init__(self, control: EmulatorControl, hubs: int, interval: float = 0.2) -> None:
-        self.control, self.hubs, self.interval = control, hubs, interval
+    def __init__(self, control: EmulatorControl, hubs: int, groups: int, interval: float = 0.1) -> None:
+        self.control, self.hubs, self.groups, self.interval = control, hubs, groups, interval
+        self.started = time.perf_counter()
         self.first_put: float | None = None
         self.all_done: float | None = None
+        self.groups_done: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def __enter__(self) -> HubSpan:
+        self.started = time.perf_counter()
         self._thread.start()
         return self
 
@@ -227,7 +232,7 @@ class HubSpan:
         self._thread.join()
 
     def _watch(self) -> None:
-        while not self._stop.is_set() and self.all_done is None:
+        while not self._stop.is_set() and self.groups_done is None:
             now = time.perf_counter()
             log = self.control.requests()
             if self.first_put is None and any(
@@ -235,15 +240,26 @@ class HubSpan:
                 self.first_put = now
             listed = {r["path"].lower().rsplit("/", 2)[-2] for r in log
                       if r["path"].lower().endswith("/listkeys")}
-            if len(listed) >= self.hubs:
+            if self.all_done is None and len(listed) >= self.hubs:
                 self.all_done = now
+            groups = {r["path"].lower() for r in log
+                      if r["method"] == "PUT" and "/consumergroups/" in r["path"].lower()}
+            if self.all_done is not None and len(groups) >= self.groups:
+                self.groups_done = now
             self._stop.wait(self.interval)
 
     @property
     def seconds(self) -> float:
-        if self.first_put is None or self.all_done is None:
-            return float("nan")
-        return self.all_done - self.first_put
+        return _between(self.first_put, self.all_done)
+
+    def phases(self) -> dict[str, float]:
+        """Seconds before the first hub PUT, of the hubs, and of the groups after the last hub."""
+        return {"before hubs": _between(self.started, self.first_put),
+                "groups after hubs": _between(self.all_done, self.groups_done)}
+
+
+def _between(start: float | None, end: float | None) -> float:
+    return float("nan") if start is None or end is None else end - start
 
 
 Record = dict[str, Any]
@@ -261,9 +277,10 @@ def fleet_record(label: str, hubs: int, groups_per_hub: int, provisioning: float
         config = shape("ours", hubs * (1 + groups_per_hub), emu.url, emu.token, "engarr", ARRANGEMENTS[label])
         config.update({"hubs": hubs, "groupsPerHub": groups_per_hub})
         stack = project(Path(tmp), config)
-        with HubSpan(emu.control, hubs) as span:
+        with HubSpan(emu.control, hubs, hubs * groups_per_hub) as span:
             record["up"] = stack.up("--parallel", str(SPREAD_PARALLEL)).seconds
         record["span"] = span.seconds
+        record.update(span.phases())
         if measure_destroy:
             record["destroy load"] = round(load_average(), 2)
             record["destroy"] = stack.destroy("--parallel", str(SPREAD_PARALLEL)).seconds
@@ -273,14 +290,35 @@ def fleet_record(label: str, hubs: int, groups_per_hub: int, provisioning: float
     return record
 
 
-def preview_record(label: str, size: int, repeat: int) -> Record:
-    """Medians of `repeat` previews of a new stack of `size` resources and of `repeat` no-op ups after its
-    first up, in arrangement `label`."""
-    record: Record = {"what": "preview", "arrangement": label, "resources": size,
-                      "hubs": max(1, size // (1 + GROUPS_PER_HUB)), "repeat": repeat,
-                      "load": round(load_average(), 2), "at": time.strftime("%H:%M:%S")}
-    record.update(preview_and_noop_walls("ours", size, f"arr{size}", repeat, ARRANGEMENTS[label]))
-    return record
+def preview_records(size: int, repeat: int) -> list[Record]:
+    """Every arrangement's preview of a new stack of `size` resources, then its no-op up after a first up,
+    `repeat` times each, interleaved: repetition i runs the arrangements in an order rotated by i, so that
+    none always goes first or last and a change in the machine's load falls on all of them alike. Each record
+    holds its medians and, against (a), the median of the ratios taken within each repetition."""
+    labels = list(ARRANGEMENTS)
+    records = {label: {"what": "preview", "arrangement": label, "resources": size,
+                       "hubs": max(1, size // (1 + GROUPS_PER_HUB)), "repeat": repeat,
+                       "load": round(load_average(), 2), "at": time.strftime("%H:%M:%S")} for label in labels}
+    with contextlib.ExitStack() as stack_of:
+        stacks = {}
+        for n, label in enumerate(labels):
+            emu = stack_of.enter_context(in_process())
+            tmp = stack_of.enter_context(tempfile.TemporaryDirectory())
+            stacks[label] = project(Path(tmp), shape("ours", size, emu.url, emu.token, f"arr{size}-{n}",
+                                                     ARRANGEMENTS[label]))
+        for command, run_once in (("preview", PulumiProject.preview), ("no-op up", PulumiProject.up)):
+            if command == "no-op up":
+                for label in labels:
+                    stacks[label].up()
+            walls: dict[str, list[float]] = {label: [] for label in labels}
+            for i in range(repeat):
+                for label in labels[i % len(labels):] + labels[:i % len(labels)]:
+                    walls[label].append(run_once(stacks[label]).seconds)
+            for label in labels:
+                records[label][command] = median(walls[label])
+                records[label][f"{command}/(a) paired"] = median(
+                    [ratio(mine, theirs) for mine, theirs in zip(walls[label], walls[BASELINE], strict=True)])
+    return list(records.values())
 
 
 def measure_arrangements(hubs: int, groups_per_hub: int, provisionings: tuple[float, ...],
@@ -308,8 +346,8 @@ def measure_arrangements(hubs: int, groups_per_hub: int, provisionings: tuple[fl
                 measure_destroy = provisioning == fleet_times[1] and label in DESTROY_MEASURED
                 keep(fleet_record(label, hubs, groups_per_hub, provisioning, measure_destroy))
         for size in sizes:
-            for label in ARRANGEMENTS:
-                keep(preview_record(label, size, repeat))
+            for record in preview_records(size, repeat):
+                keep(record)
     return records
 
 
@@ -333,6 +371,12 @@ def _against(runs: list[Record], base: dict[Any, Record], key: str, divisor: flo
     return _runs(values, fmt_ratio)
 
 
+def _phases(runs: list[Record]) -> dict[str, str]:
+    """The up's time before its first hub PUT and its consumer groups' after the last hub (HubSpan)."""
+    return {phase: _runs([r.get(phase, float("nan")) for r in runs])
+            for phase in ("before hubs", "groups after hubs")}
+
+
 def arrangement_figures(records: list[Record]) -> list[Figure]:
     """One row per arrangement and case, every round's figure shown (round 1 / round 2 / ...), each ratio
     taken against arrangement (a) of the same round, measured in the same minutes."""
@@ -349,7 +393,7 @@ def arrangement_figures(records: list[Record]) -> list[Figure]:
                           f"-p {SPREAD_PARALLEL}, {label}")
             if provisioning == FLOOR_T:
                 metrics = {"up": _runs([r["up"] for r in runs]), "up/(a)": _against(runs, base, "up"),
-                           "load": _loads(runs)}
+                           **_phases(runs), "load": _loads(runs)}
                 figures.append(Figure("7 real CLI", f"fleet up: {shape_text} (rounds={len(runs)})", metrics,
                                       Target("report: the floor under every T", None)))
                 continue
@@ -359,7 +403,7 @@ def arrangement_figures(records: list[Record]) -> list[Figure]:
                        "(up-floor)/T": _runs(above, fmt_ratio), "up/(a)": _against(runs, base, "up"),
                        "hubs": _runs([r["span"] for r in runs]),
                        "hubs/T": _against(runs, base, "span", provisioning),
-                       "hubs/(a)": _against(runs, base, "span"), "load": _loads(runs)}
+                       "hubs/(a)": _against(runs, base, "span"), **_phases(runs), "load": _loads(runs)}
             met = all(ratio(r["up"], provisioning) <= 1.5 for r in runs)
             figures.append(Figure("7 real CLI", f"fleet up: {shape_text} (rounds={len(runs)})", metrics,
                                   Target("up/T <= 1.5 (issue 13); (a) = waves of four", met)))
@@ -372,7 +416,6 @@ def arrangement_figures(records: list[Record]) -> list[Figure]:
                 figures.append(Figure("7 real CLI", f"fleet destroy: {shape_text} (rounds={len(destroys)})",
                                       metrics, Target("report", None)))
     previews = [r for r in records if r["what"] == "preview"]
-    base = {(r["round"], r["resources"]): r for r in previews if r["arrangement"] == BASELINE}
     for size in sorted({r["resources"] for r in previews}, reverse=True):
         for label in ARRANGEMENTS:
             runs = [r for r in previews if r["resources"] == size and r["arrangement"] == label]
@@ -381,9 +424,9 @@ def arrangement_figures(records: list[Record]) -> list[Figure]:
             metrics = {"load": _loads(runs)}
             for command in ("preview", "no-op up"):
                 metrics[command] = _runs([r[command] for r in runs])
-                metrics[f"{command}/(a)"] = _against(runs, base, command)
+                metrics[f"{command}/(a)"] = _runs([r[f"{command}/(a) paired"] for r in runs], fmt_ratio)
             case = (f"preview and no-op up: {runs[0]['hubs']} hubs x {GROUPS_PER_HUB} groups, {label} "
-                    f"(median of {runs[0]['repeat']}; rounds={len(runs)})")
+                    f"(medians of {runs[0]['repeat']}, interleaved; rounds={len(runs)})")
             figures.append(Figure("7 real CLI", case, metrics, Target("unchanged or faster than (a)", None)))
     return figures
 

@@ -12,9 +12,9 @@ preview and of a no-op up) never change the pool, so those commands run exactly 
 
 How: the calls run on that pool's workers. A worker thread holds a weak reference to its executor as the
 first argument of its target (CPython's ``concurrent.futures.thread``); the bound the executor checks before
-starting another worker is ``_max_workers``, and it starts one only when a call is submitted, so raising the
-bound while calls wait in its queue also submits a no-op, whose submission starts the worker that takes the
-first waiting call.
+starting another worker is ``_max_workers``, and it starts one only when a call is submitted (and then not
+always: ``_start_a_worker``), so raising the bound also starts the worker that takes the place of the one
+the call holds.
 
 Both are private details of CPython and of Pulumi's dynamic-provider server. When either is not what this
 module expects (a pool of another kind, another way of starting its threads), nothing is changed and the
@@ -92,7 +92,7 @@ def waiting_on_azure() -> Iterator[int | None]:
         before, pool._max_workers = pool._max_workers, widening.bound(allowed)
         grown = pool._max_workers > before
     if grown:
-        _serve_a_waiting_call(pool)
+        _start_a_worker(pool)
     try:
         yield pool._max_workers
     finally:
@@ -112,16 +112,23 @@ def sends_requests(method: Callable[P, R]) -> Callable[P, R]:
     return step
 
 
-def _serve_a_waiting_call(pool: ThreadPoolExecutor) -> None:
-    """A call that arrived while every worker was busy waits in the queue, and the pool starts a worker only
-    when something is submitted: submit a no-op, so the new worker first serves the waiting call."""
-    queue = getattr(pool, "_work_queue", None)
-    if queue is not None and hasattr(queue, "qsize") and queue.qsize() > 0:
-        try:
-            pool.submit(_nothing)
-        except RuntimeError:  # the pool is shutting down: the process is exiting
+def _start_a_worker(pool: ThreadPoolExecutor) -> None:
+    """Start the worker that takes the place of the one a call waiting on Azure now holds.
+
+    The pool starts workers only from ``submit``, and only when it counts no idle worker; it counts one each
+    time a worker finishes a call but uncounts one only when a submission finds it, so after a burst of calls
+    queued behind busy workers (a fleet's consumer groups) it counts idle workers it does not have, and calls
+    arriving while every worker waits on Azure would queue behind them for minutes. So the worker is started
+    here, whatever the pool counts: the counts are dropped first (at worst the pool starts a worker it did
+    not need, never more than its bound)."""
+    threads, idle = getattr(pool, "_threads", None), getattr(pool, "_idle_semaphore", None)
+    lock, start = getattr(pool, "_shutdown_lock", None), getattr(pool, "_adjust_thread_count", None)
+    if threads is None or idle is None or lock is None or start is None:
+        log.debug("a thread pool of another make; new workers start only as calls arrive")
+        return
+    with lock:
+        if getattr(pool, "_shutdown", False) or len(threads) >= pool._max_workers:
+            return
+        while idle.acquire(blocking=False):
             pass
-
-
-def _nothing() -> None:
-    """A no-op whose submission makes the pool start a worker, which first serves a waiting call."""
+        start()

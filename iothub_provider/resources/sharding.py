@@ -2,10 +2,11 @@
 
 By default (``iothub:providerProcesses`` 1) every hub runs on Pulumi's one default provider, a single
 ``python -m pulumi.dynamic`` process whose gRPC server serves four calls at a time by itself; ``call_pool``
-widens it to ``iothub:providerCalls`` (32) when the provider is configured, so a fleet's hubs deploy together
-there, and preview and no-op up start one provider process as they always did. Measured with the real CLI
-(README, "Deploying a fleet"), that default deploys 20 hubs in one provisioning time like the spread, while
-the spread's extra processes cost every command, preview and no-op up included, about 0.4 CPU-seconds each.
+gives each call waiting on Azure a thread of its own, up to ``iothub:providerCalls`` (32), so a fleet's hubs
+deploy together there, and preview and no-op up run in one provider process, on its four threads, as they
+always did. Measured with the real CLI (README, "Deploying a fleet"), that default deploys 20 hubs in one
+provisioning time like the spread, while the spread's extra processes cost every command, preview and no-op
+up included, about 0.4 CPU-seconds each.
 
 The spread is still here for who wants it: process isolation (a crash or a stuck call takes down the hubs of
 one process only), or a dynamic-provider host whose pool ``call_pool`` cannot widen (it then keeps four calls

@@ -73,9 +73,21 @@ def test_calls_that_wait_on_nothing_never_grow_the_pool() -> None:
         assert len(set(threads)) <= 2
 
 
-def test_calls_waiting_on_azure_leave_the_pool_its_own_workers_for_the_rest() -> None:
+def burst_of_short_calls(pool: ThreadPoolExecutor, calls: int) -> None:
+    """Calls queued behind the pool's busy workers: afterwards the pool counts more idle workers than it has
+    (it counts one each time a worker finishes a call, uncounts one only when a submission finds it)."""
+    gate = threading.Event()
+    burst = [pool.submit(gate.wait, TIMEOUT) for _ in range(calls)]
+    gate.set()
+    wait(burst, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("burst_first", [False, True], ids=["fresh-pool", "after-a-burst"])
+def test_calls_waiting_on_azure_leave_the_pool_its_own_workers_for_the_rest(burst_first: bool) -> None:
     call_pool.allow(32)
     with ThreadPoolExecutor(max_workers=2) as pool:
+        if burst_first:
+            burst_of_short_calls(pool, 10)
         release, started = threading.Event(), threading.Barrier(3, timeout=TIMEOUT)
 
         def long_call() -> None:
@@ -83,7 +95,7 @@ def test_calls_waiting_on_azure_leave_the_pool_its_own_workers_for_the_rest() ->
                 started.wait()
                 release.wait(timeout=TIMEOUT)
 
-        held = [pool.submit(long_call) for _ in range(2)]  # both of the pool's own workers
+        held = [pool.submit(long_call) for _ in range(2)]  # as many as the pool's own workers
         started.wait()
         short_together = threading.Barrier(2, timeout=TIMEOUT)
         short = [pool.submit(short_together.wait) for _ in range(2)]  # two at once beside the held calls
@@ -115,3 +127,14 @@ def test_exactly_the_steps_that_send_requests_may_grow_the_pool(provider: type) 
     marked = {name for name in ("check", "diff", "create", "read", "update", "delete")
               if hasattr(getattr(provider, name), "__wrapped__")}
     assert marked == {"create", "read", "update", "delete"} & set(vars(provider))
+
+
+def test_calls_waiting_on_azure_get_workers_after_a_burst_of_short_calls() -> None:
+    """A destroy: the consumer groups' deletes, then the hubs' at once, which must not wait for each other."""
+    call_pool.allow(32)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        burst_of_short_calls(pool, 10)
+        together, bounds = threading.Barrier(6, timeout=TIMEOUT), []
+        calls = [pool.submit(waiting_call, together, bounds) for _ in range(6)]
+        finished, _ = wait(calls, timeout=TIMEOUT)
+        assert len(finished) == 6 and all(c.exception() is None for c in calls)
