@@ -115,12 +115,13 @@ def sends_requests(method: Callable[P, R]) -> Callable[P, R]:
 def _start_a_worker(pool: ThreadPoolExecutor) -> None:
     """Start the worker that takes the place of the one a call waiting on Azure now holds.
 
-    The pool starts workers only from ``submit``, and only when it counts no idle worker; it counts one each
-    time a worker finishes a call but uncounts one only when a submission finds it, so after a burst of calls
-    queued behind busy workers (a fleet's consumer groups) it counts idle workers it does not have, and calls
-    arriving while every worker waits on Azure would queue behind them for minutes. So the worker is started
-    here, whatever the pool counts: the counts are dropped first (at worst the pool starts a worker it did
-    not need, never more than its bound)."""
+    The pool starts workers only from ``submit``, and only when it counts no idle worker. CPython 3.11's
+    counts one each time a worker finishes a call but uncounts one only when a submission finds it, so after
+    a burst of calls queued behind busy workers (a fleet's consumer groups) it counts idle workers it does not
+    have, and calls arriving while every worker waits on Azure would queue behind them for minutes (some
+    later releases count a worker idle only when it finds the queue empty). So the worker is started here,
+    whatever the pool counts: the counts are dropped first (at worst the pool starts a worker it did not
+    need, never more than its bound)."""
     threads, idle = getattr(pool, "_threads", None), getattr(pool, "_idle_semaphore", None)
     lock, start = getattr(pool, "_shutdown_lock", None), getattr(pool, "_adjust_thread_count", None)
     if threads is None or idle is None or lock is None or start is None:
