@@ -142,30 +142,46 @@ def wait_for_quiet(limit: float = QUIET_LOAD, wait: float = QUIET_WAIT_SECONDS,
     return load
 
 
-def preview_and_noop_walls(kind: str, size: int, prefix: str, repeat: int,
-                           settings: Mapping[str, str] | None = None) -> dict[str, float]:
-    """In a fresh emulator and project of `shape(kind, size, ...)`: the median preview of the new stack and
-    the median no-op up after its first up."""
-    previews, noops = [], []
-    with in_process() as emu, tempfile.TemporaryDirectory() as tmp:
-        stack = project(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, settings))
-        for _ in range(repeat):
-            previews.append(stack.preview().seconds)
-        stack.up()
-        for _ in range(repeat):
-            noops.append(stack.up().seconds)
-    return {"preview": median(previews), "no-op up": median(noops)}
+def fresh_stack(stack_of: contextlib.ExitStack, kind: str, size: int, prefix: str,
+                settings: Mapping[str, str] | None = None) -> PulumiProject:
+    """A new project of `shape(kind, size, ...)` on an emulator of its own, both closed with `stack_of`."""
+    emu = stack_of.enter_context(in_process())
+    tmp = stack_of.enter_context(tempfile.TemporaryDirectory())
+    return project(Path(tmp), shape(kind, size, emu.url, emu.token, prefix, settings))
+
+
+COMMANDS: tuple[tuple[str, Callable[[PulumiProject], Any]], ...] = (
+    ("preview", PulumiProject.preview), ("no-op up", PulumiProject.up))
+"""Preview of the new stack, then no-op up after its first up."""
+
+
+def interleaved_walls(stacks: Mapping[str, PulumiProject], repeat: int) -> dict[str, dict[str, list[float]]]:
+    """Per command of COMMANDS and per stack, `repeat` wall times, interleaved: repetition i runs the stacks
+    in an order rotated by i, so that none always goes first or last and a change in the machine's load falls
+    on all of them alike."""
+    labels = list(stacks)
+    walls: dict[str, dict[str, list[float]]] = {}
+    for command, run_once in COMMANDS:
+        if command == "no-op up":
+            for label in labels:
+                stacks[label].up()
+        walls[command] = {label: [] for label in labels}
+        for i in range(repeat):
+            for label in labels[i % len(labels):] + labels[:i % len(labels)]:
+                walls[command][label].append(run_once(stacks[label]).seconds)
+    return walls
 
 
 def preview_and_noop(sizes: list[int], repeat: int) -> list[Figure]:
-    """Per size and kind: median preview of the new stack and median no-op up after the first up."""
+    """Per size: median preview of the new stack and median no-op up after the first up, ours against the
+    same number of do-nothing resources, interleaved."""
     figures = []
     for size in sizes:
-        walls: dict[str, dict[str, float]] = {}
-        for kind in ("trivial", "ours"):
-            walls[kind] = preview_and_noop_walls(kind, size, f"eng{size}", repeat)
-        for command in ("preview", "no-op up"):
-            ours, floor = walls["ours"][command], walls["trivial"][command]
+        with contextlib.ExitStack() as stack_of:
+            stacks = {kind: fresh_stack(stack_of, kind, size, f"eng{size}") for kind in ("trivial", "ours")}
+            walls = interleaved_walls(stacks, repeat)
+        for command, _ in COMMANDS:
+            ours, floor = median(walls[command]["ours"]), median(walls[command]["trivial"])
             figures.append(Figure(
                 "7 real CLI", f"{command}, {size} resource{'s' if size > 1 else ''} (n={repeat})",
                 {"wall": fmt_s(ours), "per resource": fmt_s(ours / size), "do-nothing provider": fmt_s(floor),
@@ -292,32 +308,22 @@ def fleet_record(label: str, hubs: int, groups_per_hub: int, provisioning: float
 
 def preview_records(size: int, repeat: int) -> list[Record]:
     """Every arrangement's preview of a new stack of `size` resources, then its no-op up after a first up,
-    `repeat` times each, interleaved: repetition i runs the arrangements in an order rotated by i, so that
-    none always goes first or last and a change in the machine's load falls on all of them alike. Each record
-    holds its medians and, against (a), the median of the ratios taken within each repetition."""
+    `repeat` times each, interleaved (`interleaved_walls`). Each record holds its medians and, against (a),
+    the median of the ratios taken within each repetition."""
     labels = list(ARRANGEMENTS)
     records = {label: {"what": "preview", "arrangement": label, "resources": size,
                        "hubs": max(1, size // (1 + GROUPS_PER_HUB)), "repeat": repeat,
                        "load": round(load_average(), 2), "at": time.strftime("%H:%M:%S")} for label in labels}
     with contextlib.ExitStack() as stack_of:
-        stacks = {}
-        for n, label in enumerate(labels):
-            emu = stack_of.enter_context(in_process())
-            tmp = stack_of.enter_context(tempfile.TemporaryDirectory())
-            stacks[label] = project(Path(tmp), shape("ours", size, emu.url, emu.token, f"arr{size}-{n}",
-                                                     ARRANGEMENTS[label]))
-        for command, run_once in (("preview", PulumiProject.preview), ("no-op up", PulumiProject.up)):
-            if command == "no-op up":
-                for label in labels:
-                    stacks[label].up()
-            walls: dict[str, list[float]] = {label: [] for label in labels}
-            for i in range(repeat):
-                for label in labels[i % len(labels):] + labels[:i % len(labels)]:
-                    walls[label].append(run_once(stacks[label]).seconds)
-            for label in labels:
-                records[label][command] = median(walls[label])
-                records[label][f"{command}/(a) paired"] = median(
-                    [ratio(mine, theirs) for mine, theirs in zip(walls[label], walls[BASELINE], strict=True)])
+        stacks = {label: fresh_stack(stack_of, "ours", size, f"arr{size}-{n}", ARRANGEMENTS[label])
+                  for n, label in enumerate(labels)}
+        walls = interleaved_walls(stacks, repeat)
+    for command, _ in COMMANDS:
+        for label in labels:
+            records[label][command] = median(walls[command][label])
+            records[label][f"{command}/(a) paired"] = median([
+                ratio(mine, theirs)
+                for mine, theirs in zip(walls[command][label], walls[command][BASELINE], strict=True)])
     return list(records.values())
 
 
