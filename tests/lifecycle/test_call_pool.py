@@ -4,8 +4,6 @@ creates at once with the default `iothub:providerCalls`, and four at a time when
 from __future__ import annotations
 
 import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,6 +15,7 @@ from iothub_emulator.control import EmulatorControl
 from iothub_emulator.server import EmulatorServer
 from iothub_provider import IotHub
 from tests.conftest import PROJECT, RESOURCE_GROUP, shared_provider_config
+from tests.held_requests import count_held_at_once
 from tests.lifecycle.arm import Arm
 from tests.lifecycle.programs import BASE_HUB
 
@@ -30,17 +29,6 @@ def program() -> None:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=4 * len(HUBS)))
     for hub_name in HUBS:
         IotHub(hub_name, **{**BASE_HUB, "name": hub_name})
-
-
-def most_puts_held_at_once(control: EmulatorControl, arm: Arm, rule: str) -> int:
-    """How many hub PUTs the emulator held at once before the first was let through (a held PUT is handled
-    only when its hold ends, so while no hub exists none has been)."""
-    most = 0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not arm.hub_names(RESOURCE_GROUP):
-        most = max(most, next(int(r["fired"]) for r in control.faults() if r["id"] == rule))
-        time.sleep(0.01)
-    return most
 
 
 @pytest.fixture(params=["default", "4"])
@@ -62,17 +50,12 @@ def test_one_provider_process_runs_as_many_hub_creates_at_once_as_the_setting_al
     if calls != "default":
         config["iothub:providerCalls"] = calls
     stack = SimulatedStack(own_provider, project=PROJECT, stack="wide", config=config, parallel=True)
-    held = control.add_fault(kind="delay", method="PUT", path_regex=r"/IotHubs/[^/]+$", count=len(HUBS),
-                             delay=4.0)
-    seen: list[int] = []
-    watcher = threading.Thread(target=lambda: seen.append(most_puts_held_at_once(control, arm, held)),
-                               daemon=True)
-    watcher.start()
+    creates_at_once = count_held_at_once(control, "PUT", len(HUBS), 4.0,
+                                         lambda: bool(arm.hub_names(RESOURCE_GROUP)), timeout=20)
 
     stack.up(program)
 
-    watcher.join(timeout=30)
-    assert seen == [len(HUBS) if calls == "default" else 4]
+    assert creates_at_once() == (len(HUBS) if calls == "default" else 4)
     assert arm.hub_names(RESOURCE_GROUP) == sorted(HUBS)
     stack.destroy()
     assert arm.hub_names(RESOURCE_GROUP) == []
