@@ -1,6 +1,7 @@
 """Counting how many hub requests a provider has under way at once: the emulator holds each one (a `delay`
-fault) and a thread watches how many it holds before the first is let through. Shared by the provider-process
-and the real-CLI tests of iothub_provider.resources.call_pool."""
+fault) and a thread watches how many it holds before the first is let through. For the tests of concurrent
+steps: one provider process (tests/lifecycle/test_parallel.py, test_call_pool.py) and the real CLI
+(tests/e2e/test_call_pool.py)."""
 
 from __future__ import annotations
 
